@@ -1,0 +1,167 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace Arcp.DPoP;
+
+/// <summary>
+/// Binds <see cref="DPoPOptions"/> from configuration <c>Authentication:Schemes:{scheme}</c>, as JwtBearer does,
+/// so <c>Authentication__Schemes__DPoP__Authority</c> in the environment configures a container.
+/// </summary>
+/// <remarks>
+/// Time spans accept a number of seconds (<c>"60"</c>) or <c>hh:mm:ss</c>; <c>AllowedAlgorithms</c> accepts an
+/// array or a space-separated string; <c>ValidIssuers</c>/<c>ValidAudiences</c> accept arrays.
+/// A value that cannot be read stops the application at startup with the key and the value in the message.
+/// </remarks>
+internal sealed class DPoPConfigureOptions : IConfigureNamedOptions<DPoPOptions>
+{
+    private readonly IAuthenticationConfigurationProvider _configurationProvider;
+
+    public DPoPConfigureOptions(IAuthenticationConfigurationProvider configurationProvider)
+    {
+        _configurationProvider = configurationProvider;
+    }
+
+    public void Configure(DPoPOptions options) => Configure(Options.DefaultName, options);
+
+    public void Configure(string? name, DPoPOptions options)
+    {
+        if (string.IsNullOrEmpty(name))
+        {
+            return;
+        }
+
+        IConfiguration section = _configurationProvider.GetSchemeConfiguration(name);
+        if (!section.GetChildren().Any())
+        {
+            return;
+        }
+
+        string path = DPoPDefaults.ConfigurationSectionPrefix + ":" + name + ":";
+        options.Authority = section[nameof(DPoPOptions.Authority)] ?? options.Authority;
+        options.MetadataAddress = section[nameof(DPoPOptions.MetadataAddress)] ?? options.MetadataAddress;
+        options.Audience = section[nameof(DPoPOptions.Audience)] ?? options.Audience;
+        options.PublicOrigin = section[nameof(DPoPOptions.PublicOrigin)] ?? options.PublicOrigin;
+        options.RequireHttpsMetadata = ReadBool(section, path, nameof(DPoPOptions.RequireHttpsMetadata)) ?? options.RequireHttpsMetadata;
+        options.SaveToken = ReadBool(section, path, nameof(DPoPOptions.SaveToken)) ?? options.SaveToken;
+        options.MapInboundClaims = ReadBool(section, path, nameof(DPoPOptions.MapInboundClaims)) ?? options.MapInboundClaims;
+        options.RefreshOnIssuerKeyNotFound = ReadBool(section, path, nameof(DPoPOptions.RefreshOnIssuerKeyNotFound)) ?? options.RefreshOnIssuerKeyNotFound;
+        options.ProofLifetime = ReadTimeSpan(section, path, nameof(DPoPOptions.ProofLifetime)) ?? options.ProofLifetime;
+        options.ClockSkew = ReadTimeSpan(section, path, nameof(DPoPOptions.ClockSkew)) ?? options.ClockSkew;
+        options.BackchannelTimeout = ReadTimeSpan(section, path, nameof(DPoPOptions.BackchannelTimeout)) ?? options.BackchannelTimeout;
+        options.MaxProofLength = ReadInt(section, path, nameof(DPoPOptions.MaxProofLength)) ?? options.MaxProofLength;
+
+        string? mode = section[nameof(DPoPOptions.Mode)];
+        if (mode is not null)
+        {
+            if (!Enum.TryParse(mode, ignoreCase: true, out DPoPMode parsedMode) || !Enum.IsDefined(parsedMode))
+            {
+                throw Invalid(path, nameof(DPoPOptions.Mode), mode, "Required or Allowed");
+            }
+
+            options.Mode = parsedMode;
+        }
+
+        var algorithms = ReadList(section, nameof(DPoPOptions.AllowedAlgorithms));
+        if (algorithms.Count > 0)
+        {
+            options.AllowedAlgorithms.Clear();
+            foreach (string algorithm in algorithms)
+            {
+                options.AllowedAlgorithms.Add(algorithm);
+            }
+        }
+
+        var parameters = options.TokenValidationParameters;
+        var issuers = ReadList(section, "ValidIssuers");
+        string? issuer = section["ValidIssuer"];
+        if (issuer is not null)
+        {
+            parameters.ValidIssuer = issuer;
+        }
+
+        if (issuers.Count > 0)
+        {
+            parameters.ValidIssuers = issuers;
+        }
+
+        var audiences = ReadList(section, "ValidAudiences");
+        string? audience = section["ValidAudience"];
+        if (audience is not null)
+        {
+            parameters.ValidAudience = audience;
+        }
+
+        if (audiences.Count > 0)
+        {
+            parameters.ValidAudiences = audiences;
+        }
+    }
+
+    private static List<string> ReadList(IConfiguration section, string key)
+    {
+        var list = new List<string>();
+        var child = section.GetSection(key);
+        if (child.Value is { } single)
+        {
+            list.AddRange(single.Split([' ', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        }
+
+        foreach (var item in child.GetChildren())
+        {
+            if (!string.IsNullOrWhiteSpace(item.Value))
+            {
+                list.Add(item.Value.Trim());
+            }
+        }
+
+        return list;
+    }
+
+    private static bool? ReadBool(IConfiguration section, string path, string key)
+    {
+        string? value = section[key];
+        if (value is null)
+        {
+            return null;
+        }
+
+        return bool.TryParse(value, out bool result) ? result : throw Invalid(path, key, value, "true or false");
+    }
+
+    private static int? ReadInt(IConfiguration section, string path, string key)
+    {
+        string? value = section[key];
+        if (value is null)
+        {
+            return null;
+        }
+
+        return int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int result)
+            ? result
+            : throw Invalid(path, key, value, "a whole number");
+    }
+
+    private static TimeSpan? ReadTimeSpan(IConfiguration section, string path, string key)
+    {
+        string? value = section[key];
+        if (value is null)
+        {
+            return null;
+        }
+
+        // A bare number is seconds: TimeSpan.Parse("60") would be sixty days.
+        if (double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds) && double.IsFinite(seconds))
+        {
+            return TimeSpan.FromSeconds(seconds);
+        }
+
+        return TimeSpan.TryParse(value, CultureInfo.InvariantCulture, out var result)
+            ? result
+            : throw Invalid(path, key, value, "a number of seconds or hh:mm:ss");
+    }
+
+    private static InvalidOperationException Invalid(string path, string key, string value, string expected) =>
+        new($"Configuration '{path}{key}' has the value '{value}', which is not {expected}.");
+}

@@ -1,0 +1,119 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Protocols;
+using Microsoft.IdentityModel.Protocols.OpenIdConnect;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Arcp.DPoP;
+
+/// <summary>
+/// Options of the DPoP authentication scheme. They bind from configuration
+/// <c>Authentication:Schemes:{scheme}</c> (for example <c>Authentication:Schemes:DPoP:Authority</c>), as JwtBearer's do.
+/// </summary>
+public class DPoPOptions : AuthenticationSchemeOptions
+{
+    /// <summary>The algorithms allowed by default for DPoP proofs: every asymmetric JWS algorithm this platform verifies.</summary>
+    public static IReadOnlyList<string> DefaultAllowedAlgorithms { get; } =
+        ["ES256", "ES384", "ES512", "PS256", "PS384", "PS512", "RS256", "RS384", "RS512"];
+
+    /// <summary>Creates the options with their defaults.</summary>
+    public DPoPOptions()
+    {
+        Events = new DPoPEvents();
+    }
+
+    /// <summary>
+    /// The access token issuer (OpenID Connect / OAuth authorization server). Its metadata
+    /// (<c>{Authority}/.well-known/openid-configuration</c>) supplies the issuer and the signing keys.
+    /// </summary>
+    public string? Authority { get; set; }
+
+    /// <summary>The metadata address, when it is not <c>{Authority}/.well-known/openid-configuration</c>.</summary>
+    public string? MetadataAddress { get; set; }
+
+    /// <summary>Whether the metadata address must use https. Default <see langword="true"/>; turn off only in development.</summary>
+    public bool RequireHttpsMetadata { get; set; } = true;
+
+    /// <summary>The audience access tokens must be issued for (<c>aud</c>), when <see cref="TokenValidationParameters"/> names none.</summary>
+    public string? Audience { get; set; }
+
+    /// <summary>
+    /// How access tokens are validated. <see cref="Audience"/>, and the configuration keys <c>ValidAudience(s)</c>
+    /// and <c>ValidIssuer(s)</c>, fill it in. By default it accepts token types <c>at+jwt</c> (RFC 9068) and <c>JWT</c>.
+    /// </summary>
+    public TokenValidationParameters TokenValidationParameters { get; set; } = new()
+    {
+        ValidTypes = ["at+jwt", "application/at+jwt", "JWT"],
+    };
+
+    /// <summary>The handler that validates access tokens. Default: a <see cref="JsonWebTokenHandler"/>.</summary>
+    public TokenHandler TokenHandler { get; set; } = new JsonWebTokenHandler();
+
+    /// <summary>Retrieves and caches the issuer's metadata. Built from <see cref="Authority"/> / <see cref="MetadataAddress"/> when not set.</summary>
+    public IConfigurationManager<OpenIdConnectConfiguration>? ConfigurationManager { get; set; }
+
+    /// <summary>Fixed issuer metadata, when no metadata address is used.</summary>
+    public OpenIdConnectConfiguration? Configuration { get; set; }
+
+    /// <summary>Whether to ask the metadata for fresh signing keys when a token names an unknown key. Default <see langword="true"/>.</summary>
+    public bool RefreshOnIssuerKeyNotFound { get; set; } = true;
+
+    /// <summary>The HTTP handler used to fetch metadata.</summary>
+    public HttpMessageHandler? BackchannelHttpHandler { get; set; }
+
+    /// <summary>The HTTP client used to fetch metadata.</summary>
+    public HttpClient Backchannel { get; set; } = default!;
+
+    /// <summary>The timeout of metadata requests. Default one minute.</summary>
+    public TimeSpan BackchannelTimeout { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How often metadata is refreshed automatically. Default: the library default (12 hours).</summary>
+    public TimeSpan AutomaticRefreshInterval { get; set; } = BaseConfigurationManager.DefaultAutomaticRefreshInterval;
+
+    /// <summary>The least time between two metadata refreshes. Default: the library default (5 minutes).</summary>
+    public TimeSpan RefreshInterval { get; set; } = BaseConfigurationManager.DefaultRefreshInterval;
+
+    /// <summary>
+    /// <see cref="DPoPMode.Required"/> (default): only DPoP-bound tokens with proofs.
+    /// <see cref="DPoPMode.Allowed"/>: unbound bearer tokens also pass; bound ones still need their proof.
+    /// </summary>
+    public DPoPMode Mode { get; set; } = DPoPMode.Required;
+
+    /// <summary>How long after its <c>iat</c> a proof is accepted. Default 60 seconds.</summary>
+    public TimeSpan ProofLifetime { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How far in the future a proof's <c>iat</c> may lie (client clocks run fast). Default 5 seconds.</summary>
+    public TimeSpan ClockSkew { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The JWS algorithms a proof may be signed with. Default: <see cref="DefaultAllowedAlgorithms"/>.</summary>
+    public IList<string> AllowedAlgorithms { get; } = new List<string>(DefaultAllowedAlgorithms);
+
+    /// <summary>The longest <c>DPoP</c> header accepted, in characters. Default 8192.</summary>
+    public int MaxProofLength { get; set; } = 8 * 1024;
+
+    /// <summary>
+    /// The public origin of the API (for example <c>https://api.example.com</c>, optionally with a path prefix), used to
+    /// build the <c>htu</c> a proof must carry when the app runs behind a proxy or gateway that changes scheme, host or port.
+    /// When not set, the request's own scheme, host and port are used, so ForwardedHeaders middleware also works.
+    /// </summary>
+    public string? PublicOrigin { get; set; }
+
+    /// <summary>Whether the access token is stored in the <see cref="AuthenticationProperties"/> after a successful authentication.</summary>
+    public bool SaveToken { get; set; }
+
+    /// <summary>Whether inbound claim types are mapped to the legacy WS-Federation names. Default <see langword="false"/>: <c>sub</c> stays <c>sub</c>.</summary>
+    public bool MapInboundClaims { get; set; }
+
+    /// <summary>The events raised by the handler; replace them to observe or override each decision.</summary>
+    public new DPoPEvents Events
+    {
+        get => (DPoPEvents)base.Events!;
+        set => base.Events = value;
+    }
+
+    /// <summary>The proof validator built from these options (set when the options are post-configured).</summary>
+    internal DPoPProofValidator? ProofValidator { get; set; }
+
+    /// <summary>The normalised <see cref="PublicOrigin"/> without a trailing slash (set when the options are post-configured).</summary>
+    internal string? NormalizedPublicOrigin { get; set; }
+}

@@ -1,0 +1,66 @@
+using System.Security.Cryptography;
+
+namespace Arcp.DPoP;
+
+/// <summary>
+/// The asymmetric JWS algorithms (RFC 7518 §3) a DPoP proof may be signed with on this platform.
+/// </summary>
+internal sealed class DPoPAlgorithm
+{
+    private DPoPAlgorithm(string name, string keyType, HashAlgorithmName hash, string? curve = null, int coordinateSize = 0, RSASignaturePadding? padding = null)
+    {
+        Name = name;
+        KeyType = keyType;
+        Hash = hash;
+        Curve = curve;
+        CoordinateSize = coordinateSize;
+        Padding = padding;
+    }
+
+    public string Name { get; }
+
+    public string KeyType { get; }
+
+    public HashAlgorithmName Hash { get; }
+
+    /// <summary>The JWK <c>crv</c> for EC algorithms (RFC 7518 §3.4).</summary>
+    public string? Curve { get; }
+
+    /// <summary>Bytes of one EC coordinate; the JWS signature is R || S, twice this.</summary>
+    public int CoordinateSize { get; }
+
+    public RSASignaturePadding? Padding { get; }
+
+    public static IReadOnlyList<DPoPAlgorithm> All { get; } =
+    [
+        new("ES256", "EC", HashAlgorithmName.SHA256, "P-256", 32),
+        new("ES384", "EC", HashAlgorithmName.SHA384, "P-384", 48),
+        new("ES512", "EC", HashAlgorithmName.SHA512, "P-521", 66),
+        new("PS256", "RSA", HashAlgorithmName.SHA256, padding: RSASignaturePadding.Pss),
+        new("PS384", "RSA", HashAlgorithmName.SHA384, padding: RSASignaturePadding.Pss),
+        new("PS512", "RSA", HashAlgorithmName.SHA512, padding: RSASignaturePadding.Pss),
+        new("RS256", "RSA", HashAlgorithmName.SHA256, padding: RSASignaturePadding.Pkcs1),
+        new("RS384", "RSA", HashAlgorithmName.SHA384, padding: RSASignaturePadding.Pkcs1),
+        new("RS512", "RSA", HashAlgorithmName.SHA512, padding: RSASignaturePadding.Pkcs1),
+    ];
+
+    public static DPoPAlgorithm? Find(string name)
+    {
+        foreach (var algorithm in All)
+        {
+            if (string.Equals(algorithm.Name, name, StringComparison.Ordinal))
+            {
+                return algorithm;
+            }
+        }
+
+        return null;
+    }
+
+    public static ECCurve CurveFor(string crv) => crv switch
+    {
+        "P-256" => ECCurve.NamedCurves.nistP256,
+        "P-384" => ECCurve.NamedCurves.nistP384,
+        _ => ECCurve.NamedCurves.nistP521,
+    };
+}

@@ -1,0 +1,734 @@
+using System.Buffers;
+using System.Buffers.Text;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+
+namespace Arcp.DPoP;
+
+/// <summary>
+/// Validates a DPoP proof JWT against a request (RFC 9449 §4.3): structure, <c>typ</c>, <c>alg</c>, <c>jwk</c>,
+/// <c>htm</c>, <c>htu</c>, <c>iat</c>, <c>jti</c>, <c>ath</c> and the signature. It does not check replay or the
+/// token binding: the handler does those, and so must any other caller (for example a token endpoint).
+/// </summary>
+/// <remarks>
+/// Every failure is a <see cref="DPoPFailure"/> naming the check in RFC words; the checks that cost nothing come
+/// first and the signature last, so a hostile proof costs little. The validator is thread-safe.
+/// </remarks>
+public sealed class DPoPProofValidator
+{
+    /// <summary>The longest <c>jti</c> accepted: a 128-bit random value needs 22 base64url characters.</summary>
+    public const int MaxJtiLength = 256;
+
+    // RSA keys beyond this size only make verification slower; RFC 9449 proofs never need them.
+    private const int MaxRsaModulusBits = 8192;
+    private const int MinRsaModulusBits = 2048;
+
+    private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 16 };
+
+    private readonly DPoPOptions _options;
+    private readonly DPoPAlgorithm[] _allowed;
+    private readonly string _allowedList;
+
+    /// <summary>Creates a validator with the proof settings of <paramref name="options"/>.</summary>
+    /// <param name="options">The options: <see cref="DPoPOptions.AllowedAlgorithms"/>, <see cref="DPoPOptions.ProofLifetime"/>,
+    /// <see cref="DPoPOptions.ClockSkew"/>, <see cref="DPoPOptions.MaxProofLength"/> and the time provider.</param>
+    public DPoPProofValidator(DPoPOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options;
+        var allowed = new List<DPoPAlgorithm>();
+        foreach (string name in options.AllowedAlgorithms)
+        {
+            var algorithm = DPoPAlgorithm.Find(name)
+                ?? throw new ArgumentException($"'{name}' is not a supported DPoP proof algorithm.", nameof(options));
+            allowed.Add(algorithm);
+        }
+
+        _allowed = [.. allowed];
+        _allowedList = string.Join(' ', options.AllowedAlgorithms);
+    }
+
+    /// <summary>The allowed algorithms, space-separated, as the <c>algs</c> challenge parameter lists them.</summary>
+    public string AllowedAlgorithms => _allowedList;
+
+    /// <summary>Validates a proof completely, signature included.</summary>
+    /// <param name="proof">The <c>DPoP</c> header value.</param>
+    /// <param name="httpMethod">The request method, compared case-sensitively with <c>htm</c>.</param>
+    /// <param name="httpUri">The request URI; compared with <c>htu</c> without query and fragment after RFC 3986 normalisation.</param>
+    /// <param name="accessToken">The access token presented with the proof, if any: then <c>ath</c> is required and checked.</param>
+    public DPoPProofValidationResult Validate(string proof, string httpMethod, string httpUri, string? accessToken = null)
+    {
+        ArgumentNullException.ThrowIfNull(httpMethod);
+        ArgumentNullException.ThrowIfNull(httpUri);
+        if (!HtuNormalizer.TryNormalize(httpUri, out string expectedHtu, out string? uriError))
+        {
+            throw new ArgumentException($"The request URI cannot be normalised: {uriError}.", nameof(httpUri));
+        }
+
+        var parsed = Parse(proof, httpMethod, expectedHtu, accessToken, out var failure);
+        if (parsed is null)
+        {
+            return DPoPProofValidationResult.Fail(failure!);
+        }
+
+        failure = VerifySignature(parsed);
+        return failure is null ? DPoPProofValidationResult.Success(parsed.ToProof()) : DPoPProofValidationResult.Fail(failure);
+    }
+
+    /// <summary>The proof's key and claims checks, which cost no public-key operation.</summary>
+    /// <param name="proof">The <c>DPoP</c> header value.</param>
+    /// <param name="httpMethod">The request method.</param>
+    /// <param name="expectedHtu">The request URI already normalised by <see cref="HtuNormalizer"/>.</param>
+    /// <param name="accessToken">The access token, if any.</param>
+    /// <param name="failure">The first failed check.</param>
+    internal ParsedProof? Parse(string? proof, string httpMethod, string expectedHtu, string? accessToken, out DPoPFailure? failure)
+    {
+        failure = null;
+        if (string.IsNullOrEmpty(proof))
+        {
+            failure = new(DPoPFailureCode.ProofMissing, "The request has no DPoP header; sign a DPoP proof for this request with the key the access token is bound to and send it in the DPoP header.");
+            return null;
+        }
+
+        if (proof.Length > _options.MaxProofLength)
+        {
+            failure = new(DPoPFailureCode.ProofTooLarge, Invariant($"The DPoP header is {proof.Length} characters; the limit is {_options.MaxProofLength}."));
+            return null;
+        }
+
+        // RFC 9449 §4.3 items 2-3: a JWT in JWS compact serialisation.
+        int firstDot = proof.IndexOf('.', StringComparison.Ordinal);
+        int secondDot = firstDot < 0 ? -1 : proof.IndexOf('.', firstDot + 1);
+        if (firstDot <= 0 || secondDot < 0 || secondDot == firstDot + 1 || secondDot == proof.Length - 1 || proof.IndexOf('.', secondDot + 1) >= 0)
+        {
+            failure = Malformed("The DPoP proof is not a JWS in compact serialisation (three non-empty base64url parts separated by '.').");
+            return null;
+        }
+
+        ReadOnlySpan<char> headerPart = proof.AsSpan(0, firstDot);
+        ReadOnlySpan<char> payloadPart = proof.AsSpan(firstDot + 1, secondDot - firstDot - 1);
+        if (!Base64UrlStrict.IsValid(proof.AsSpan(secondDot + 1)))
+        {
+            failure = Malformed("The DPoP proof's signature is not valid base64url.");
+            return null;
+        }
+
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(Base64UrlStrict.MaxDecodedLength(Math.Max(headerPart.Length, payloadPart.Length)));
+        try
+        {
+            if (!Base64UrlStrict.TryDecode(headerPart, buffer, out int headerLength))
+            {
+                failure = Malformed("The DPoP proof's JOSE header is not valid base64url.");
+                return null;
+            }
+
+            var parsed = new ParsedProof(proof, secondDot);
+            if (!TryReadHeader(buffer.AsSpan(0, headerLength), parsed, out failure))
+            {
+                return null;
+            }
+
+            if (!Base64UrlStrict.TryDecode(payloadPart, buffer, out int payloadLength))
+            {
+                failure = Malformed("The DPoP proof's payload is not valid base64url.");
+                return null;
+            }
+
+            if (!TryReadPayload(buffer.AsSpan(0, payloadLength), parsed, out failure))
+            {
+                return null;
+            }
+
+            failure = CheckClaims(parsed, httpMethod, expectedHtu, accessToken);
+            return failure is null ? parsed : null;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private bool TryReadHeader(ReadOnlySpan<byte> json, ParsedProof parsed, out DPoPFailure? failure)
+    {
+        failure = null;
+        string? typ = null;
+        string? alg = null;
+        ProofJwk? jwk = null;
+        try
+        {
+            var reader = new Utf8JsonReader(json, ReaderOptions);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                failure = Malformed("The DPoP proof's JOSE header is not a JSON object.");
+                return false;
+            }
+
+            var seen = new DuplicateMemberGuard();
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                string name = reader.GetString()!;
+                if (!seen.Add(name))
+                {
+                    failure = Malformed($"The DPoP proof's JOSE header has the member '{Sanitize.ForDetail(name)}' twice.");
+                    return false;
+                }
+
+                reader.Read();
+                switch (name)
+                {
+                    case "typ":
+                        typ = reader.TokenType == JsonTokenType.String ? reader.GetString() : string.Empty;
+                        break;
+                    case "alg":
+                        alg = reader.TokenType == JsonTokenType.String ? reader.GetString() : string.Empty;
+                        break;
+                    case "jwk":
+                        jwk = ProofJwk.Read(ref reader, out string? jwkError);
+                        if (jwk is null)
+                        {
+                            failure = new(DPoPFailureCode.ProofKeyInvalid, $"The DPoP proof's jwk is not a usable public key: {jwkError}.");
+                            return false;
+                        }
+
+                        break;
+                    case "crit":
+                        // RFC 7515 §4.1.11: a recipient must refuse extensions it does not understand; we understand none.
+                        failure = Malformed("The DPoP proof's JOSE header has 'crit'; this server supports no critical header extensions.");
+                        return false;
+                    default:
+                        reader.Skip();
+                        break;
+                }
+            }
+
+            if (reader.Read())
+            {
+                failure = Malformed("The DPoP proof's JOSE header has data after its JSON object.");
+                return false;
+            }
+        }
+        catch (JsonException)
+        {
+            failure = Malformed("The DPoP proof's JOSE header is not valid JSON.");
+            return false;
+        }
+
+        // RFC 9449 §4.3 item 4.
+        if (typ is null || !IsDPoPType(typ))
+        {
+            failure = new(DPoPFailureCode.ProofTypeInvalid, typ is null
+                ? "The DPoP proof has no 'typ' header; it must be 'dpop+jwt'."
+                : $"The DPoP proof's typ is '{Sanitize.ForDetail(typ)}'; it must be 'dpop+jwt'.");
+            return false;
+        }
+
+        // RFC 9449 §4.3 item 5 and RFC 8725 §3.1: an allow-listed asymmetric algorithm, never 'none' or a MAC.
+        if (string.IsNullOrEmpty(alg))
+        {
+            failure = new(DPoPFailureCode.ProofAlgorithmNotAllowed, $"The DPoP proof has no 'alg' header; use one of: {_allowedList}.");
+            return false;
+        }
+
+        var algorithm = FindAllowed(alg);
+        if (algorithm is null)
+        {
+            string why = alg.Equals("none", StringComparison.OrdinalIgnoreCase) ? "an unsigned proof proves nothing"
+                : alg.StartsWith("HS", StringComparison.OrdinalIgnoreCase) ? "a symmetric (MAC) algorithm cannot prove possession of a public key"
+                : "it is not on this API's allow-list";
+            failure = new(DPoPFailureCode.ProofAlgorithmNotAllowed, $"The DPoP proof's alg '{Sanitize.ForDetail(alg)}' is not allowed: {why}. Use one of: {_allowedList}.");
+            return false;
+        }
+
+        // RFC 9449 §4.3 item 7.
+        if (jwk is null)
+        {
+            failure = new(DPoPFailureCode.ProofKeyInvalid, "The DPoP proof has no 'jwk' header; it must carry the public key that signed it.");
+            return false;
+        }
+
+        failure = CheckKey(jwk, algorithm);
+        if (failure is not null)
+        {
+            return false;
+        }
+
+        parsed.Algorithm = algorithm;
+        parsed.Jwk = jwk;
+        return true;
+    }
+
+    private static bool IsDPoPType(string typ) =>
+        typ.Equals(DPoPDefaults.ProofTokenType, StringComparison.OrdinalIgnoreCase) ||
+        typ.Equals("application/" + DPoPDefaults.ProofTokenType, StringComparison.OrdinalIgnoreCase);
+
+    private DPoPAlgorithm? FindAllowed(string alg)
+    {
+        foreach (var algorithm in _allowed)
+        {
+            if (string.Equals(algorithm.Name, alg, StringComparison.Ordinal))
+            {
+                return algorithm;
+            }
+        }
+
+        return null;
+    }
+
+    private static DPoPFailure? CheckKey(ProofJwk jwk, DPoPAlgorithm algorithm)
+    {
+        if (jwk.PrivateMember is not null)
+        {
+            return KeyInvalid($"the jwk has the private or symmetric member '{jwk.PrivateMember}'; send only the public key");
+        }
+
+        if (jwk.Kty is null)
+        {
+            return KeyInvalid("the jwk has no 'kty'");
+        }
+
+        if (!string.Equals(jwk.Kty, algorithm.KeyType, StringComparison.Ordinal))
+        {
+            return KeyInvalid($"alg {algorithm.Name} needs a key of kty '{algorithm.KeyType}', but the jwk's kty is '{Sanitize.ForDetail(jwk.Kty)}'");
+        }
+
+        if (jwk.Alg is not null && !string.Equals(jwk.Alg, algorithm.Name, StringComparison.Ordinal))
+        {
+            return KeyInvalid($"the jwk is for alg '{Sanitize.ForDetail(jwk.Alg)}' but the proof is signed with {algorithm.Name}");
+        }
+
+        if (algorithm.KeyType == "EC")
+        {
+            if (!string.Equals(jwk.Crv, algorithm.Curve, StringComparison.Ordinal))
+            {
+                return KeyInvalid($"alg {algorithm.Name} needs curve {algorithm.Curve}, but the jwk's crv is '{Sanitize.ForDetail(jwk.Crv)}'");
+            }
+
+            if (!IsCoordinate(jwk.X, algorithm.CoordinateSize) || !IsCoordinate(jwk.Y, algorithm.CoordinateSize))
+            {
+                return KeyInvalid(Invariant($"x and y must each be {algorithm.CoordinateSize} bytes, base64url-encoded, for curve {algorithm.Curve}"));
+            }
+
+            return null;
+        }
+
+        if (jwk.N is null || jwk.E is null || !Base64UrlStrict.IsValid(jwk.N) || !Base64UrlStrict.IsValid(jwk.E))
+        {
+            return KeyInvalid("an RSA jwk needs base64url members 'n' and 'e'");
+        }
+
+        int modulusBits = RsaModulusBits(jwk.N);
+        if (modulusBits < MinRsaModulusBits)
+        {
+            return KeyInvalid(Invariant($"the RSA key has {modulusBits} bits; at least {MinRsaModulusBits} are required"));
+        }
+
+        if (modulusBits > MaxRsaModulusBits)
+        {
+            return KeyInvalid(Invariant($"the RSA key has {modulusBits} bits; at most {MaxRsaModulusBits} are accepted"));
+        }
+
+        if (Base64UrlStrict.MaxDecodedLength(jwk.E.Length) > 8)
+        {
+            return KeyInvalid("the RSA public exponent 'e' is longer than 8 bytes");
+        }
+
+        return null;
+    }
+
+    private static bool IsCoordinate(string? value, int size) =>
+        value is not null && Base64UrlStrict.IsValid(value) && Base64Url.GetMaxDecodedLength(value.Length) == size;
+
+    private static int RsaModulusBits(string n)
+    {
+        int max = Base64UrlStrict.MaxDecodedLength(n.Length);
+        if (max > (MaxRsaModulusBits / 8) + 1)
+        {
+            return max * 8;
+        }
+
+        Span<byte> modulus = stackalloc byte[max];
+        if (!Base64UrlStrict.TryDecode(n, modulus, out int length))
+        {
+            return 0;
+        }
+
+        modulus = modulus[..length];
+        int start = modulus.IndexOfAnyExcept((byte)0);
+        if (start < 0)
+        {
+            return 0;
+        }
+
+        return ((length - start - 1) * 8) + (32 - System.Numerics.BitOperations.LeadingZeroCount((uint)modulus[start]));
+    }
+
+    private static bool TryReadPayload(ReadOnlySpan<byte> json, ParsedProof parsed, out DPoPFailure? failure)
+    {
+        failure = null;
+        try
+        {
+            var reader = new Utf8JsonReader(json, ReaderOptions);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                failure = Malformed("The DPoP proof's payload is not a JSON object.");
+                return false;
+            }
+
+            var seen = new DuplicateMemberGuard();
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                string name = reader.GetString()!;
+                if (!seen.Add(name))
+                {
+                    failure = Malformed($"The DPoP proof's payload has the claim '{Sanitize.ForDetail(name)}' twice.");
+                    return false;
+                }
+
+                reader.Read();
+                switch (name)
+                {
+                    case "jti": parsed.Jti = ReadStringClaim(ref reader, parsed, name); break;
+                    case "htm": parsed.Htm = ReadStringClaim(ref reader, parsed, name); break;
+                    case "htu": parsed.Htu = ReadStringClaim(ref reader, parsed, name); break;
+                    case "ath": parsed.Ath = ReadStringClaim(ref reader, parsed, name); break;
+                    case "nonce": parsed.Nonce = ReadStringClaim(ref reader, parsed, name); break;
+                    case "iat":
+                        parsed.HasIat = true;
+                        if (reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out double iat) && double.IsFinite(iat))
+                        {
+                            parsed.Iat = iat;
+                            parsed.IatIsNumber = true;
+                        }
+
+                        break;
+                    default:
+                        reader.Skip();
+                        break;
+                }
+            }
+
+            if (reader.Read())
+            {
+                failure = Malformed("The DPoP proof's payload has data after its JSON object.");
+                return false;
+            }
+        }
+        catch (JsonException)
+        {
+            failure = Malformed("The DPoP proof's payload is not valid JSON.");
+            return false;
+        }
+
+        return true;
+    }
+
+    private static string? ReadStringClaim(ref Utf8JsonReader reader, ParsedProof parsed, string name)
+    {
+        if (reader.TokenType == JsonTokenType.String)
+        {
+            return reader.GetString();
+        }
+
+        parsed.NonStringClaim ??= name;
+        reader.Skip();
+        return null;
+    }
+
+    private DPoPFailure? CheckClaims(ParsedProof parsed, string httpMethod, string expectedHtu, string? accessToken)
+    {
+        if (parsed.NonStringClaim is not null)
+        {
+            return parsed.NonStringClaim switch
+            {
+                "jti" => new(DPoPFailureCode.JtiInvalid, "The DPoP proof's jti must be a string."),
+                "htm" => new(DPoPFailureCode.HtmMismatch, "The DPoP proof's htm must be a string: the request method."),
+                "htu" => new(DPoPFailureCode.HtuMismatch, "The DPoP proof's htu must be a string: the request URI."),
+                "ath" => new(DPoPFailureCode.AthInvalid, "The DPoP proof's ath must be a string: base64url(SHA-256(access token))."),
+                _ => Malformed("The DPoP proof's nonce must be a string."),
+            };
+        }
+
+        // RFC 9449 §4.2: jti, a unique identifier.
+        if (string.IsNullOrEmpty(parsed.Jti))
+        {
+            return new(DPoPFailureCode.JtiInvalid, "The DPoP proof has no jti; give every proof a unique random identifier (at least 96 bits).");
+        }
+
+        if (parsed.Jti.Length > MaxJtiLength)
+        {
+            return new(DPoPFailureCode.JtiInvalid, Invariant($"The DPoP proof's jti is {parsed.Jti.Length} characters; at most {MaxJtiLength} are accepted."));
+        }
+
+        // RFC 9449 §4.3 item 8: case-sensitive.
+        if (parsed.Htm is null)
+        {
+            return new(DPoPFailureCode.HtmMismatch, Invariant($"The DPoP proof has no htm; it must be the request method, '{httpMethod}'."));
+        }
+
+        if (!string.Equals(parsed.Htm, httpMethod, StringComparison.Ordinal))
+        {
+            return new(DPoPFailureCode.HtmMismatch, $"The DPoP proof's htm '{Sanitize.ForDetail(parsed.Htm)}' does not match the request method '{httpMethod}' (the comparison is case-sensitive).");
+        }
+
+        // RFC 9449 §4.3 item 9.
+        if (parsed.Htu is null)
+        {
+            return new(DPoPFailureCode.HtuMismatch, $"The DPoP proof has no htu; it must be the request URI without query and fragment, '{expectedHtu}'.");
+        }
+
+        if (!HtuNormalizer.TryNormalize(parsed.Htu, out string actualHtu, out string? htuError))
+        {
+            return new(DPoPFailureCode.HtuMismatch, $"The DPoP proof's htu '{Sanitize.ForDetail(parsed.Htu)}' is not usable: {htuError}. It must be the request URI, '{expectedHtu}'.");
+        }
+
+        if (!string.Equals(actualHtu, expectedHtu, StringComparison.Ordinal))
+        {
+            return new(DPoPFailureCode.HtuMismatch, $"The DPoP proof's htu '{Sanitize.ForDetail(parsed.Htu)}' does not match the request URI '{expectedHtu}' (compared without query and fragment, after RFC 3986 normalisation).");
+        }
+
+        // RFC 9449 §4.3 item 11: within an acceptable window.
+        var iatFailure = CheckIat(parsed);
+        if (iatFailure is not null)
+        {
+            return iatFailure;
+        }
+
+        // RFC 9449 §4.3 item 12 / §7: when presented with an access token, ath is required and must match.
+        if (accessToken is not null)
+        {
+            if (parsed.Ath is null)
+            {
+                return new(DPoPFailureCode.AthInvalid, "The DPoP proof has no ath; a proof sent with an access token must carry ath = base64url(SHA-256(access token)).");
+            }
+
+            if (!AthMatches(parsed.Ath, accessToken))
+            {
+                return new(DPoPFailureCode.AthInvalid, "The DPoP proof's ath is not the hash of the access token sent with it; make a new proof for this token.");
+            }
+        }
+
+        return null;
+    }
+
+    private DPoPFailure? CheckIat(ParsedProof parsed)
+    {
+        if (!parsed.HasIat)
+        {
+            return new(DPoPFailureCode.IatInvalid, "The DPoP proof has no iat; it must be the time the proof was made, in seconds since the epoch.");
+        }
+
+        if (!parsed.IatIsNumber)
+        {
+            return new(DPoPFailureCode.IatInvalid, "The DPoP proof's iat is not a NumericDate (a JSON number of seconds since the epoch).");
+        }
+
+        double now = (_options.TimeProvider ?? TimeProvider.System).GetUtcNow().ToUnixTimeMilliseconds() / 1000.0;
+        double age = now - parsed.Iat;
+        double lifetime = _options.ProofLifetime.TotalSeconds;
+        double skew = _options.ClockSkew.TotalSeconds;
+        if (age > lifetime)
+        {
+            return new(DPoPFailureCode.IatInvalid, Invariant($"The DPoP proof's iat is {Seconds(age)} s in the past; the allowed window is {Seconds(lifetime)} s. Make a fresh proof for every request, and check the client's clock."));
+        }
+
+        if (-age > skew)
+        {
+            return new(DPoPFailureCode.IatInvalid, Invariant($"The DPoP proof's iat is {Seconds(-age)} s in the future; the allowed clock skew is {Seconds(skew)} s. Check the client's clock."));
+        }
+
+        parsed.IssuedAt = DateTimeOffset.FromUnixTimeMilliseconds((long)(parsed.Iat * 1000));
+        return null;
+    }
+
+    private static string Seconds(double value) =>
+        value >= 1e12 ? "more than 10^12" : Math.Ceiling(value).ToString("0", CultureInfo.InvariantCulture);
+
+    private static bool AthMatches(string ath, string accessToken)
+    {
+        if (ath.Length != 43)
+        {
+            return false;
+        }
+
+        int maxBytes = Encoding.ASCII.GetMaxByteCount(accessToken.Length);
+        byte[]? rented = null;
+        Span<byte> tokenBytes = maxBytes <= 2048 ? stackalloc byte[2048] : (rented = ArrayPool<byte>.Shared.Rent(maxBytes));
+        try
+        {
+            int length = Encoding.ASCII.GetBytes(accessToken, tokenBytes);
+            Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+            SHA256.HashData(tokenBytes[..length], hash);
+            Span<byte> expected = stackalloc byte[43];
+            Base64Url.EncodeToUtf8(hash, expected);
+            Span<byte> actual = stackalloc byte[43];
+            for (int i = 0; i < 43; i++)
+            {
+                if (ath[i] > 0x7F)
+                {
+                    return false;
+                }
+
+                actual[i] = (byte)ath[i];
+            }
+
+            return CryptographicOperations.FixedTimeEquals(expected, actual);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    /// <summary>RFC 9449 §4.3 item 6: the signature verifies with the proof's own <c>jwk</c>.</summary>
+    internal static DPoPFailure? VerifySignature(ParsedProof parsed)
+    {
+        var algorithm = parsed.Algorithm!;
+        var jwk = parsed.Jwk!;
+        string proof = parsed.Raw;
+        ReadOnlySpan<char> signaturePart = proof.AsSpan(parsed.SignatureStart);
+        int signingInputLength = parsed.SignatureStart - 1;
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(signingInputLength + Base64UrlStrict.MaxDecodedLength(signaturePart.Length));
+        try
+        {
+            int written = Encoding.ASCII.GetBytes(proof.AsSpan(0, signingInputLength), buffer);
+            ReadOnlySpan<byte> signingInput = buffer.AsSpan(0, written);
+            if (!Base64UrlStrict.TryDecode(signaturePart, buffer.AsSpan(written), out int signatureLength))
+            {
+                return Malformed("The DPoP proof's signature is not valid base64url.");
+            }
+
+            ReadOnlySpan<byte> signature = buffer.AsSpan(written, signatureLength);
+            bool valid;
+            if (algorithm.KeyType == "EC")
+            {
+                if (signature.Length != 2 * algorithm.CoordinateSize)
+                {
+                    return SignatureInvalid(Invariant($"an {algorithm.Name} signature is {2 * algorithm.CoordinateSize} bytes (R || S), this one is {signature.Length}"));
+                }
+
+                using var ecdsa = ImportEC(jwk, algorithm, out var keyFailure);
+                if (ecdsa is null)
+                {
+                    return keyFailure;
+                }
+
+                valid = ecdsa.VerifyData(signingInput, signature, algorithm.Hash, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+            }
+            else
+            {
+                using var rsa = ImportRsa(jwk, out var keyFailure);
+                if (rsa is null)
+                {
+                    return keyFailure;
+                }
+
+                if (signature.Length != (rsa.KeySize + 7) / 8)
+                {
+                    return SignatureInvalid(Invariant($"an {algorithm.Name} signature with this key is {(rsa.KeySize + 7) / 8} bytes, this one is {signature.Length}"));
+                }
+
+                valid = rsa.VerifyData(signingInput, signature, algorithm.Hash, algorithm.Padding!);
+            }
+
+            return valid ? null : SignatureInvalid("it does not verify with the proof's jwk; sign the proof with the private key of the jwk it carries");
+        }
+        catch (CryptographicException)
+        {
+            return SignatureInvalid("it could not be verified with the proof's jwk");
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static ECDsa? ImportEC(ProofJwk jwk, DPoPAlgorithm algorithm, out DPoPFailure? failure)
+    {
+        failure = null;
+        var parameters = new ECParameters
+        {
+            Curve = DPoPAlgorithm.CurveFor(algorithm.Curve!),
+            Q = new ECPoint
+            {
+                X = Base64Url.DecodeFromChars(jwk.X),
+                Y = Base64Url.DecodeFromChars(jwk.Y),
+            },
+        };
+
+        var ecdsa = ECDsa.Create();
+        try
+        {
+            // The platform refuses a point that is not on the curve (invalid-curve attacks).
+            ecdsa.ImportParameters(parameters);
+            return ecdsa;
+        }
+        catch (CryptographicException)
+        {
+            ecdsa.Dispose();
+            failure = KeyInvalid($"the point (x, y) is not on curve {algorithm.Curve}");
+            return null;
+        }
+    }
+
+    private static RSA? ImportRsa(ProofJwk jwk, out DPoPFailure? failure)
+    {
+        failure = null;
+        var parameters = new RSAParameters
+        {
+            Modulus = TrimLeadingZeros(Base64Url.DecodeFromChars(jwk.N)),
+            Exponent = TrimLeadingZeros(Base64Url.DecodeFromChars(jwk.E)),
+        };
+
+        var rsa = RSA.Create();
+        try
+        {
+            rsa.ImportParameters(parameters);
+            return rsa;
+        }
+        catch (CryptographicException)
+        {
+            rsa.Dispose();
+            failure = KeyInvalid("the RSA modulus or exponent is not acceptable");
+            return null;
+        }
+
+        static byte[] TrimLeadingZeros(byte[] value)
+        {
+            int start = value.AsSpan().IndexOfAnyExcept((byte)0);
+            return start <= 0 ? value : value[start..];
+        }
+    }
+
+    internal static string ReplayKey(string jkt, string jti)
+    {
+        // jkt is base64url, so '.' cannot occur in it: the pair is unambiguous.
+        int length = jkt.Length + 1 + Encoding.UTF8.GetMaxByteCount(jti.Length);
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            int written = Encoding.ASCII.GetBytes(jkt, buffer);
+            buffer[written++] = (byte)'.';
+            written += Encoding.UTF8.GetBytes(jti, buffer.AsSpan(written));
+            Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+            SHA256.HashData(buffer.AsSpan(0, written), hash);
+            return Base64Url.EncodeToString(hash);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static DPoPFailure Malformed(string detail) => new(DPoPFailureCode.ProofMalformed, detail);
+
+    private static DPoPFailure KeyInvalid(string why) => new(DPoPFailureCode.ProofKeyInvalid, $"The DPoP proof's jwk is not acceptable: {why}.");
+
+    private static DPoPFailure SignatureInvalid(string why) => new(DPoPFailureCode.ProofSignatureInvalid, $"The DPoP proof's signature is invalid: {why}.");
+
+    private static string Invariant(FormattableString value) => FormattableString.Invariant(value);
+}

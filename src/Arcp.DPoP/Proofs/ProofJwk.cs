@@ -1,0 +1,89 @@
+using System.Text.Json;
+
+namespace Arcp.DPoP;
+
+/// <summary>
+/// The <c>jwk</c> JOSE header of a proof (RFC 9449 §4.2): the public key, read member by member.
+/// </summary>
+internal sealed class ProofJwk
+{
+    private static readonly string[] PrivateMembers = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
+
+    public string? Kty { get; private set; }
+
+    public string? Crv { get; private set; }
+
+    public string? X { get; private set; }
+
+    public string? Y { get; private set; }
+
+    public string? N { get; private set; }
+
+    public string? E { get; private set; }
+
+    public string? Alg { get; private set; }
+
+    /// <summary>The first private or symmetric member found (RFC 9449 §4.3 item 7: the key must be public).</summary>
+    public string? PrivateMember { get; private set; }
+
+    /// <summary>Reads the JWK object the reader is positioned on; duplicate member names are refused.</summary>
+    public static ProofJwk? Read(ref Utf8JsonReader reader, out string? error)
+    {
+        error = null;
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            error = "the jwk header is not a JSON object";
+            return null;
+        }
+
+        var jwk = new ProofJwk();
+        var seen = new DuplicateMemberGuard();
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            string name = reader.GetString()!;
+            if (!seen.Add(name))
+            {
+                error = $"the jwk has the member '{Sanitize.ForDetail(name)}' twice";
+                return null;
+            }
+
+            reader.Read();
+            switch (name)
+            {
+                case "kty": jwk.Kty = ReadString(ref reader, name, ref error); break;
+                case "crv": jwk.Crv = ReadString(ref reader, name, ref error); break;
+                case "x": jwk.X = ReadString(ref reader, name, ref error); break;
+                case "y": jwk.Y = ReadString(ref reader, name, ref error); break;
+                case "n": jwk.N = ReadString(ref reader, name, ref error); break;
+                case "e": jwk.E = ReadString(ref reader, name, ref error); break;
+                case "alg": jwk.Alg = ReadString(ref reader, name, ref error); break;
+                default:
+                    if (jwk.PrivateMember is null && Array.IndexOf(PrivateMembers, name) >= 0)
+                    {
+                        jwk.PrivateMember = name;
+                    }
+
+                    reader.Skip();
+                    break;
+            }
+
+            if (error is not null)
+            {
+                return null;
+            }
+        }
+
+        return jwk;
+    }
+
+    private static string? ReadString(ref Utf8JsonReader reader, string name, ref string? error)
+    {
+        if (reader.TokenType != JsonTokenType.String)
+        {
+            error = $"the jwk member '{name}' is not a string";
+            return null;
+        }
+
+        return reader.GetString();
+    }
+}
