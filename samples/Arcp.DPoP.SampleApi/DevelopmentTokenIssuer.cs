@@ -1,0 +1,73 @@
+using System.Security.Cryptography;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Arcp.DPoP.SampleApi;
+
+/// <summary>
+/// DEVELOPMENT ONLY. An in-process token issuer with an in-memory ES256 key that is made anew at every start,
+/// so the sample runs from a fresh clone with nothing else installed. It is used only when no
+/// <c>Authentication:Schemes:DPoP:Authority</c> is configured; a real deployment points Authority at its
+/// authorization server instead.
+/// </summary>
+public sealed class DevelopmentTokenIssuer : IDisposable
+{
+    /// <summary>The <c>iss</c> of the tokens it issues.</summary>
+    public const string Issuer = "https://dev-issuer.arcp-dpop.invalid";
+
+    private readonly ECDsa _key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+    private readonly JsonWebTokenHandler _handler = new();
+    private readonly TimeProvider _timeProvider;
+
+    /// <summary>Creates the issuer with a fresh key.</summary>
+    /// <param name="timeProvider">The clock for iat/exp.</param>
+    public DevelopmentTokenIssuer(TimeProvider timeProvider)
+    {
+        _timeProvider = timeProvider;
+        SigningKey = new ECDsaSecurityKey(_key) { KeyId = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(8)) };
+    }
+
+    /// <summary>The public key the API validates tokens with.</summary>
+    public SecurityKey SigningKey { get; }
+
+    /// <summary>Issues an access token.</summary>
+    /// <param name="subject">The <c>sub</c>: the agent's id.</param>
+    /// <param name="audience">The <c>aud</c>.</param>
+    /// <param name="jkt">The RFC 7638 thumbprint the token is bound to (<c>cnf.jkt</c>); <see langword="null"/> for an unbound bearer token.</param>
+    /// <param name="lifetime">How long the token is valid.</param>
+    /// <param name="scopes">The <c>scope</c> claim, space-separated, if any.</param>
+    public string CreateToken(string subject, string audience, string? jkt, TimeSpan lifetime, string? scopes = null)
+    {
+        var now = _timeProvider.GetUtcNow().UtcDateTime;
+        var claims = new Dictionary<string, object>
+        {
+            ["sub"] = subject,
+            ["jti"] = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(16)),
+            ["client_id"] = subject,
+        };
+        if (jkt is not null)
+        {
+            claims["cnf"] = new Dictionary<string, object> { ["jkt"] = jkt };
+        }
+
+        if (scopes is not null)
+        {
+            claims["scope"] = scopes;
+        }
+
+        return _handler.CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = Issuer,
+            Audience = audience,
+            IssuedAt = now,
+            NotBefore = now,
+            Expires = now + lifetime,
+            TokenType = "at+jwt",
+            Claims = claims,
+            SigningCredentials = new SigningCredentials(SigningKey, SecurityAlgorithms.EcdsaSha256),
+        });
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _key.Dispose();
+}

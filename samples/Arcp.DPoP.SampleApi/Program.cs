@@ -1,0 +1,65 @@
+using Arcp.DPoP;
+using Arcp.DPoP.SampleApi;
+using Microsoft.AspNetCore.Authorization;
+
+var builder = WebApplication.CreateBuilder(args);
+
+// With no Authority configured (a fresh clone) the sample issues its own development tokens.
+var dpopSection = builder.Configuration.GetSection("Authentication:Schemes:DPoP");
+bool useDevelopmentIssuer = string.IsNullOrEmpty(dpopSection["Authority"]) && string.IsNullOrEmpty(dpopSection["MetadataAddress"]);
+if (useDevelopmentIssuer)
+{
+    builder.Services.AddSingleton<DevelopmentTokenIssuer>();
+}
+
+builder.Services.AddAuthentication()
+    .AddDPoP(); // binds Authentication:Schemes:DPoP (Authority, Audience, Mode, ProofLifetime...)
+
+if (useDevelopmentIssuer)
+{
+    builder.Services.AddOptions<DPoPOptions>(DPoPDefaults.AuthenticationScheme)
+        .Configure<DevelopmentTokenIssuer>((options, issuer) =>
+        {
+            options.TokenValidationParameters.ValidIssuer = DevelopmentTokenIssuer.Issuer;
+            options.TokenValidationParameters.IssuerSigningKey = issuer.SigningKey;
+        });
+}
+
+builder.Services.AddAuthorizationBuilder()
+    .AddPolicy("agents:admin", policy => policy
+        .AddAuthenticationSchemes(DPoPDefaults.AuthenticationScheme)
+        .RequireAuthenticatedUser()
+        .RequireAssertion(context => context.User.FindFirst("scope")?.Value.Split(' ').Contains("agents:admin") == true));
+builder.Services.AddControllers();
+
+var app = builder.Build();
+
+if (useDevelopmentIssuer)
+{
+    SampleLog.DevelopmentIssuerEnabled(app.Logger);
+}
+
+app.UseAuthentication();
+app.UseAuthorization();
+
+app.MapControllers();
+
+// The same protection on a minimal API endpoint.
+app.MapGet("/agents/me", (HttpContext context) => Results.Ok(new
+{
+    agent_id = context.User.FindFirst("sub")?.Value,
+    jkt = context.User.FindFirst(DPoPDefaults.JktClaimType)?.Value,
+}))
+.RequireAuthorization(new AuthorizeAttribute { AuthenticationSchemes = DPoPDefaults.AuthenticationScheme });
+
+app.MapGet("/", () => Results.Ok(new { service = "Arcp.DPoP sample API", token_endpoint = useDevelopmentIssuer ? "/dev/token" : null }));
+
+if (useDevelopmentIssuer)
+{
+    app.MapDevelopmentTokenEndpoint();
+}
+
+app.Run();
+
+/// <summary>The sample's entry point, visible to WebApplicationFactory.</summary>
+public partial class Program;
