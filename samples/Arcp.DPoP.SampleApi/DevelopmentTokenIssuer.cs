@@ -36,9 +36,10 @@ public sealed class DevelopmentTokenIssuer : IDisposable
     /// <param name="jkt">The RFC 7638 thumbprint the token is bound to (<c>cnf.jkt</c>); <see langword="null"/> for an unbound bearer token.</param>
     /// <param name="lifetime">How long the token is valid.</param>
     /// <param name="scopes">The <c>scope</c> claim, space-separated, if any.</param>
-    public string CreateToken(string subject, string audience, string? jkt, TimeSpan lifetime, string? scopes = null)
+    /// <param name="issuedAt">When the token is issued; now by default.</param>
+    public string CreateToken(string subject, string audience, string? jkt, TimeSpan lifetime, string? scopes = null, DateTimeOffset? issuedAt = null)
     {
-        var now = _timeProvider.GetUtcNow().UtcDateTime;
+        var now = (issuedAt ?? _timeProvider.GetUtcNow()).UtcDateTime;
         var claims = new Dictionary<string, object>
         {
             ["sub"] = subject,

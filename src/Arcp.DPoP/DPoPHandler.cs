@@ -23,7 +23,7 @@ namespace Arcp.DPoP;
 /// <remarks>
 /// The handler orchestrates; the checks live in <see cref="DPoPProofValidator"/> (the proof), the configured
 /// <see cref="DPoPOptions.TokenHandler"/> (the access token) and <see cref="IDPoPReplayCache"/> (first use).
-/// Order: headers, the proof's free checks, the token, the binding, the proof signature, then replay, last,
+/// Order: headers, the proof's free checks, the token, the proof signature, the binding, then replay, last,
 /// so that a proof refused for another reason never uses up its <c>jti</c>.
 /// </remarks>
 public class DPoPHandler : AuthenticationHandler<DPoPOptions>
@@ -196,7 +196,14 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
             return AuthenticateResult.Success(new AuthenticationTicket(principal, properties, Scheme.Name));
         }
 
-        // 4. The binding: thumbprint(proof jwk) == cnf.jkt, compared in fixed time (RFC 9449 §6.1).
+        // 4. The signature, with the proof's own key (the key must first import: on its curve, a usable modulus).
+        var signatureFailure = DPoPProofValidator.VerifySignature(parsed);
+        if (signatureFailure is not null)
+        {
+            return await FailAsync(signatureFailure).ConfigureAwait(false);
+        }
+
+        // 5. The binding: thumbprint(proof jwk) == cnf.jkt, compared in fixed time (RFC 9449 §6.1).
         if (jkt is not null && !FixedTimeEquals(parsed.Jkt, jkt))
         {
             Log.BindingMismatch(Logger, jkt, parsed.Jkt, Context.TraceIdentifier);
@@ -205,13 +212,6 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
                 ExpectedJkt = jkt,
                 ActualJkt = parsed.Jkt,
             }).ConfigureAwait(false);
-        }
-
-        // 5. The signature, with the proof's own key.
-        var signatureFailure = DPoPProofValidator.VerifySignature(parsed);
-        if (signatureFailure is not null)
-        {
-            return await FailAsync(signatureFailure).ConfigureAwait(false);
         }
 
         // 6. First use, last of all (RFC 9449 §11.1): the entry lives as long as the proof could be accepted.
@@ -374,6 +374,7 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
                 $"The access token expired at {expired.Expires:yyyy-MM-dd'T'HH:mm:ss'Z'}; get a new one.")),
             SecurityTokenNotYetValidException notYet => new(DPoPFailureCode.TokenExpired, FormattableString.Invariant(
                 $"The access token is not valid before {notYet.NotBefore:yyyy-MM-dd'T'HH:mm:ss'Z'}; check the issuer's and this server's clocks.")),
+            SecurityTokenInvalidLifetimeException => new(DPoPFailureCode.TokenExpired, "The access token's lifetime is invalid (nbf is after exp)."),
             SecurityTokenNoExpirationException => new(DPoPFailureCode.TokenInvalid, "The access token has no exp claim; only tokens that expire are accepted."),
             SecurityTokenInvalidAudienceException => new(DPoPFailureCode.TokenInvalid,
                 $"The access token's audience (aud {Sanitize.ForDetail(ReadClaim(token, "aud"))}) is not this API's ({string.Join(", ", ExpectedAudiences(parameters))}); ask for a token for this API."),

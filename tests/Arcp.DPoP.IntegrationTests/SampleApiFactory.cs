@@ -1,0 +1,81 @@
+using Arcp.DPoP.SampleApi;
+using Arcp.DPoP.Testing;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Arcp.DPoP.IntegrationTests;
+
+/// <summary>The sample API in process, with its development issuer, and helpers that act as a DPoP client.</summary>
+public class SampleApiFactory : WebApplicationFactory<Program>
+{
+    public Dictionary<string, string?> Settings { get; } = new();
+
+    public Action<IServiceCollection>? ExtraServices { get; set; }
+
+    public FakeTimeProvider? Clock { get; set; }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Production");
+        foreach (var setting in Settings)
+        {
+            builder.UseSetting(setting.Key, setting.Value);
+        }
+
+        builder.ConfigureTestServices(services =>
+        {
+            if (Clock is not null)
+            {
+                services.RemoveAll<TimeProvider>();
+                services.AddSingleton<TimeProvider>(Clock);
+            }
+
+            ExtraServices?.Invoke(services);
+        });
+    }
+
+    public DevelopmentTokenIssuer Issuer => Services.GetRequiredService<DevelopmentTokenIssuer>();
+
+    public DateTimeOffset Now => Clock?.GetUtcNow() ?? DateTimeOffset.UtcNow;
+
+    /// <summary>Gets a token bound to <paramref name="key"/> from the sample's development token endpoint.</summary>
+    public async Task<string> GetTokenAsync(HttpClient client, TestKey key, string? agentId = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/dev/token");
+        request.Headers.Add("DPoP", new ProofBuilder(key, "POST", "http://localhost/dev/token").At(Now).Build());
+        if (agentId is not null)
+        {
+            request.Content = new FormUrlEncodedContent([new("agent_id", agentId)]);
+        }
+
+        using var response = await client.SendAsync(request);
+        string body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, body);
+        using var json = System.Text.Json.JsonDocument.Parse(body);
+        Assert.Equal("DPoP", json.RootElement.GetProperty("token_type").GetString());
+        return json.RootElement.GetProperty("access_token").GetString()!;
+    }
+
+    public ProofBuilder Proof(TestKey key, string method, string path, string? token) =>
+        new ProofBuilder(key, method, "http://localhost" + path).At(Now).ForToken(token);
+
+    public static HttpRequestMessage Request(HttpMethod method, string path, string? token, string? proof, string scheme = "DPoP")
+    {
+        var request = new HttpRequestMessage(method, path);
+        if (token is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Authorization", scheme + " " + token);
+        }
+
+        if (proof is not null)
+        {
+            request.Headers.TryAddWithoutValidation("DPoP", proof);
+        }
+
+        return request;
+    }
+}
