@@ -338,6 +338,14 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
         try
         {
             result = await Options.TokenHandler.ValidateTokenAsync(token, Options.TokenValidationParameters).ConfigureAwait(false);
+            if (!result.IsValid && result.Exception is SecurityTokenSignatureKeyNotFoundException &&
+                Options.RefreshOnIssuerKeyNotFound && Options.ConfigurationManager is not null)
+            {
+                // The issuer may have rotated its signing key: refresh the metadata in the background
+                // (at most once per RefreshInterval), so the next request with the new kid is accepted.
+                Options.ConfigurationManager.RequestRefresh();
+                Log.IssuerKeyRefreshRequested(Logger);
+            }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -350,19 +358,12 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
             return (result, null);
         }
 
-        var exception = result.Exception;
-        if (exception is not null)
+        if (result.Exception is not null)
         {
-            Log.TokenValidationFailed(Logger, Context.TraceIdentifier, exception);
+            Log.TokenValidationFailed(Logger, Context.TraceIdentifier, result.Exception);
         }
 
-        if (exception is SecurityTokenSignatureKeyNotFoundException && Options.RefreshOnIssuerKeyNotFound && Options.ConfigurationManager is not null)
-        {
-            Options.ConfigurationManager.RequestRefresh();
-            Log.IssuerKeyRefreshRequested(Logger);
-        }
-
-        return (result, DescribeTokenFailure(exception, token));
+        return (result, DescribeTokenFailure(result.Exception, token));
     }
 
     private DPoPFailure DescribeTokenFailure(Exception? exception, string token)
