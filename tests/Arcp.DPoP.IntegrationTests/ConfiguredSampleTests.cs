@@ -189,8 +189,8 @@ public sealed class ConfiguredSampleTests
         string requestId = problem.GetProperty("request_id").GetString()!;
 
         var records = collector.GetSnapshot();
-        Assert.Contains(records, r => r.Id.Id == 6 && r.Message.Contains(requestId, StringComparison.Ordinal) && r.Message.Contains(keyB.Jkt, StringComparison.Ordinal));
-        Assert.Contains(records, r => r.Id.Id == 1 && r.Message.Contains(keyA.Jkt, StringComparison.Ordinal));
+        Assert.Contains(records, r => r.Id.Id == 106 && r.Message.Contains(requestId, StringComparison.Ordinal) && r.Message.Contains(keyB.Jkt, StringComparison.Ordinal));
+        Assert.Contains(records, r => r.Id.Id == 101 && r.Message.Contains(keyA.Jkt, StringComparison.Ordinal));
         foreach (var record in records)
         {
             Assert.DoesNotContain(token, record.Message, StringComparison.Ordinal);

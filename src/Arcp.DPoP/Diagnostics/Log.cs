@@ -5,46 +5,47 @@ namespace Arcp.DPoP;
 /// <summary>
 /// The handler's log messages, with stable event ids. They never carry the access token or the proof:
 /// only thumbprints (public values), the failed check, and the request id a client sees in its problem document.
+/// Event ids are 101 and up, clear of the ids the base AuthenticationHandler logs under the same category.
 /// </summary>
 internal static partial class Log
 {
-    [LoggerMessage(EventId = 1, EventName = "DPoPAccepted", Level = LogLevel.Debug,
+    [LoggerMessage(EventId = 101, EventName = "DPoPAccepted", Level = LogLevel.Debug,
         Message = "DPoP request accepted: jkt {Jkt}, alg {Algorithm}, request_id {RequestId}.")]
     public static partial void Accepted(ILogger logger, string jkt, string algorithm, string requestId);
 
-    [LoggerMessage(EventId = 2, EventName = "BearerAccepted", Level = LogLevel.Debug,
+    [LoggerMessage(EventId = 102, EventName = "BearerAccepted", Level = LogLevel.Debug,
         Message = "Unbound bearer token accepted (Mode is Allowed): request_id {RequestId}.")]
     public static partial void BearerAccepted(ILogger logger, string requestId);
 
-    [LoggerMessage(EventId = 3, EventName = "NoCredentials", Level = LogLevel.Debug,
+    [LoggerMessage(EventId = 103, EventName = "NoCredentials", Level = LogLevel.Debug,
         Message = "No DPoP or Bearer access token on the request: request_id {RequestId}.")]
     public static partial void NoCredentials(ILogger logger, string requestId);
 
-    [LoggerMessage(EventId = 4, EventName = "DPoPRejected", Level = LogLevel.Information,
+    [LoggerMessage(EventId = 104, EventName = "DPoPRejected", Level = LogLevel.Information,
         Message = "DPoP request rejected with {ProblemType} ({FailureCode}): {Detail} request_id {RequestId}.")]
     public static partial void Rejected(ILogger logger, string problemType, DPoPFailureCode failureCode, string detail, string requestId);
 
-    [LoggerMessage(EventId = 5, EventName = "DPoPProofReplayed", Level = LogLevel.Warning,
+    [LoggerMessage(EventId = 105, EventName = "DPoPProofReplayed", Level = LogLevel.Warning,
         Message = "DPoP proof replayed: jkt {Jkt} reused a jti within its acceptance window. request_id {RequestId}.")]
     public static partial void ProofReplayed(ILogger logger, string jkt, string requestId);
 
-    [LoggerMessage(EventId = 6, EventName = "DPoPBindingMismatch", Level = LogLevel.Information,
+    [LoggerMessage(EventId = 106, EventName = "DPoPBindingMismatch", Level = LogLevel.Information,
         Message = "DPoP key mismatch: the token is bound to jkt {ExpectedJkt}, the proof is signed by jkt {ActualJkt}. request_id {RequestId}.")]
     public static partial void BindingMismatch(ILogger logger, string expectedJkt, string actualJkt, string requestId);
 
-    [LoggerMessage(EventId = 7, EventName = "AccessTokenInvalid", Level = LogLevel.Debug,
+    [LoggerMessage(EventId = 107, EventName = "AccessTokenInvalid", Level = LogLevel.Debug,
         Message = "Access token validation failed. request_id {RequestId}.")]
     public static partial void TokenValidationFailed(ILogger logger, string requestId, Exception exception);
 
-    [LoggerMessage(EventId = 8, EventName = "ReplayCacheFailed", Level = LogLevel.Error,
+    [LoggerMessage(EventId = 108, EventName = "ReplayCacheFailed", Level = LogLevel.Error,
         Message = "The DPoP replay cache could not record a proof; the request is refused (fail closed). request_id {RequestId}.")]
     public static partial void ReplayCacheFailed(ILogger logger, string requestId, Exception exception);
 
-    [LoggerMessage(EventId = 9, EventName = "IssuerKeyRefreshRequested", Level = LogLevel.Information,
+    [LoggerMessage(EventId = 109, EventName = "IssuerKeyRefreshRequested", Level = LogLevel.Information,
         Message = "The access token names a signing key the issuer metadata does not have; a metadata refresh was requested.")]
     public static partial void IssuerKeyRefreshRequested(ILogger logger);
 
-    [LoggerMessage(EventId = 10, EventName = "DPoPForbidden", Level = LogLevel.Information,
+    [LoggerMessage(EventId = 110, EventName = "DPoPForbidden", Level = LogLevel.Information,
         Message = "DPoP request authenticated but forbidden by authorization policy. request_id {RequestId}.")]
     public static partial void Forbidden(ILogger logger, string requestId);
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -18,6 +19,9 @@ namespace Arcp.DPoP;
 internal static class DPoPProblemWriter
 {
     public const string ContentType = "application/problem+json";
+
+    // The document is JSON, never HTML: quotes, '<' and '§' stay readable for the developer reading it.
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static ProblemDetails Create(HttpContext context, DPoPFailure failure, TimeProvider timeProvider)
     {
@@ -64,7 +68,7 @@ internal static class DPoPProblemWriter
         }
 
         response.ContentType = ContentType;
-        await using var writer = new Utf8JsonWriter(response.BodyWriter);
+        await using var writer = new Utf8JsonWriter(response.BodyWriter, WriterOptions);
         writer.WriteStartObject();
         WriteIfNotNull(writer, "type", problem.Type);
         WriteIfNotNull(writer, "title", problem.Title);
