@@ -41,7 +41,12 @@ internal sealed class DPoPOptionsValidator : IValidateOptions<DPoPOptions>
         }
 
         CheckAddress(errors, scheme, nameof(DPoPOptions.Authority), options.Authority, options.RequireHttpsMetadata);
-        CheckAddress(errors, scheme, nameof(DPoPOptions.MetadataAddress), options.MetadataAddress, options.RequireHttpsMetadata);
+        bool metadataDerivedFromAuthority = !string.IsNullOrEmpty(options.Authority) && options.MetadataAddress is not null &&
+            options.MetadataAddress.StartsWith(options.Authority.TrimEnd('/'), StringComparison.Ordinal);
+        if (!metadataDerivedFromAuthority)
+        {
+            CheckAddress(errors, scheme, nameof(DPoPOptions.MetadataAddress), options.MetadataAddress, options.RequireHttpsMetadata);
+        }
 
         if (!Enum.IsDefined(options.Mode))
         {

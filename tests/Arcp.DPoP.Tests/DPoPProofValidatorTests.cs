@@ -161,9 +161,18 @@ public sealed class DPoPProofValidatorTests : IDisposable
     }
 
     [Fact]
-    public void Typ_that_is_not_a_string_is_refused()
+    public void Typ_or_alg_that_is_not_a_string_is_refused()
     {
         Assert.Equal(DPoPFailureCode.ProofTypeInvalid, Fails(Proof().With(h => h["typ"] = 1).Build()).Code);
+        Assert.Equal(DPoPFailureCode.ProofTypeInvalid, Fails(Proof().With(h => h["typ"] = new JsonObject { ["alg"] = "none" }).Build()).Code);
+        Assert.Equal(DPoPFailureCode.ProofAlgorithmNotAllowed, Fails(Proof().With(h => h["alg"] = new JsonArray("ES256")).Build()).Code);
+    }
+
+    [Fact]
+    public void Iat_that_is_an_object_is_skipped_whole_and_refused()
+    {
+        var failure = Fails(Proof().With(_ => { }, p => p["iat"] = new JsonObject { ["htm"] = "POST" }).Build());
+        Assert.Equal(DPoPFailureCode.IatInvalid, failure.Code);
     }
 
     [Fact]

@@ -152,68 +152,14 @@ public sealed class DPoPProofValidator
 
     private bool TryReadHeader(ReadOnlySpan<byte> json, ParsedProof parsed, out DPoPFailure? failure)
     {
-        failure = null;
-        string? typ = null;
-        string? alg = null;
-        ProofJwk? jwk = null;
-        try
+        if (!TryReadObject(json, "JOSE header", "member", parsed, ReadHeaderMember, out failure))
         {
-            var reader = new Utf8JsonReader(json, ReaderOptions);
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-            {
-                failure = Malformed("The DPoP proof's JOSE header is not a JSON object.");
-                return false;
-            }
-
-            var seen = new DuplicateMemberGuard();
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                string name = reader.GetString()!;
-                if (!seen.Add(name))
-                {
-                    failure = Malformed($"The DPoP proof's JOSE header has the member '{Sanitize.ForDetail(name)}' twice.");
-                    return false;
-                }
-
-                reader.Read();
-                switch (name)
-                {
-                    case "typ":
-                        typ = reader.TokenType == JsonTokenType.String ? reader.GetString() : string.Empty;
-                        break;
-                    case "alg":
-                        alg = reader.TokenType == JsonTokenType.String ? reader.GetString() : string.Empty;
-                        break;
-                    case "jwk":
-                        jwk = ProofJwk.Read(ref reader, out string? jwkError);
-                        if (jwk is null)
-                        {
-                            failure = new(DPoPFailureCode.ProofKeyInvalid, $"The DPoP proof's jwk is not a usable public key: {jwkError}.");
-                            return false;
-                        }
-
-                        break;
-                    case "crit":
-                        // RFC 7515 §4.1.11: a recipient must refuse extensions it does not understand; we understand none.
-                        failure = Malformed("The DPoP proof's JOSE header has 'crit'; this server supports no critical header extensions.");
-                        return false;
-                    default:
-                        reader.Skip();
-                        break;
-                }
-            }
-
-            if (reader.Read())
-            {
-                failure = Malformed("The DPoP proof's JOSE header has data after its JSON object.");
-                return false;
-            }
-        }
-        catch (JsonException)
-        {
-            failure = Malformed("The DPoP proof's JOSE header is not valid JSON.");
             return false;
         }
+
+        string? typ = parsed.Typ;
+        string? alg = parsed.Alg;
+        var jwk = parsed.Jwk;
 
         // RFC 9449 §4.3 item 4.
         if (typ is null || !IsDPoPType(typ))
@@ -255,8 +201,94 @@ public sealed class DPoPProofValidator
         }
 
         parsed.Algorithm = algorithm;
-        parsed.Jwk = jwk;
         return true;
+    }
+
+    private static DPoPFailure? ReadHeaderMember(ref Utf8JsonReader reader, string name, ParsedProof parsed)
+    {
+        switch (name)
+        {
+            case "typ":
+                parsed.Typ = ReadHeaderString(ref reader);
+                return null;
+            case "alg":
+                parsed.Alg = ReadHeaderString(ref reader);
+                return null;
+            case "jwk":
+                parsed.Jwk = ProofJwk.Read(ref reader, out string? jwkError);
+                return parsed.Jwk is null
+                    ? new(DPoPFailureCode.ProofKeyInvalid, $"The DPoP proof's jwk is not a usable public key: {jwkError}.")
+                    : null;
+            case "crit":
+                // RFC 7515 §4.1.11: a recipient must refuse extensions it does not understand; we understand none.
+                return Malformed("The DPoP proof's JOSE header has 'crit'; this server supports no critical header extensions.");
+            default:
+                reader.Skip();
+                return null;
+        }
+    }
+
+    // A member of the wrong type reads as empty, which no check accepts.
+    private static string ReadHeaderString(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType == JsonTokenType.String)
+        {
+            return reader.GetString()!;
+        }
+
+        reader.Skip();
+        return string.Empty;
+    }
+
+    private delegate DPoPFailure? MemberReader(ref Utf8JsonReader reader, string name, ParsedProof parsed);
+
+    /// <summary>
+    /// Reads one JSON object member by member: refuses anything but an object, duplicate member names
+    /// (RFC 7515 §5.2, RFC 8725 §3.1), excessive nesting and trailing data, never throwing.
+    /// </summary>
+    private static bool TryReadObject(ReadOnlySpan<byte> json, string part, string memberWord, ParsedProof parsed, MemberReader readMember, out DPoPFailure? failure)
+    {
+        failure = null;
+        try
+        {
+            var reader = new Utf8JsonReader(json, ReaderOptions);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                failure = Malformed($"The DPoP proof's {part} is not a JSON object.");
+                return false;
+            }
+
+            var seen = new DuplicateMemberGuard();
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                string name = reader.GetString()!;
+                if (!seen.Add(name))
+                {
+                    failure = Malformed($"The DPoP proof's {part} has the {memberWord} '{Sanitize.ForDetail(name)}' twice.");
+                    return false;
+                }
+
+                reader.Read();
+                failure = readMember(ref reader, name, parsed);
+                if (failure is not null)
+                {
+                    return false;
+                }
+            }
+
+            if (reader.Read())
+            {
+                failure = Malformed($"The DPoP proof's {part} has data after its JSON object.");
+                return false;
+            }
+
+            return true;
+        }
+        catch (JsonException)
+        {
+            failure = Malformed($"The DPoP proof's {part} is not valid JSON.");
+            return false;
+        }
     }
 
     private static bool IsDPoPType(string typ) =>
@@ -364,64 +396,37 @@ public sealed class DPoPProofValidator
         return ((length - start - 1) * 8) + (32 - System.Numerics.BitOperations.LeadingZeroCount((uint)modulus[start]));
     }
 
-    private static bool TryReadPayload(ReadOnlySpan<byte> json, ParsedProof parsed, out DPoPFailure? failure)
+    private static bool TryReadPayload(ReadOnlySpan<byte> json, ParsedProof parsed, out DPoPFailure? failure) =>
+        TryReadObject(json, "payload", "claim", parsed, ReadClaim, out failure);
+
+    private static DPoPFailure? ReadClaim(ref Utf8JsonReader reader, string name, ParsedProof parsed)
     {
-        failure = null;
-        try
+        switch (name)
         {
-            var reader = new Utf8JsonReader(json, ReaderOptions);
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-            {
-                failure = Malformed("The DPoP proof's payload is not a JSON object.");
-                return false;
-            }
-
-            var seen = new DuplicateMemberGuard();
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                string name = reader.GetString()!;
-                if (!seen.Add(name))
+            case "jti": parsed.Jti = ReadStringClaim(ref reader, parsed, name); break;
+            case "htm": parsed.Htm = ReadStringClaim(ref reader, parsed, name); break;
+            case "htu": parsed.Htu = ReadStringClaim(ref reader, parsed, name); break;
+            case "ath": parsed.Ath = ReadStringClaim(ref reader, parsed, name); break;
+            case "nonce": parsed.Nonce = ReadStringClaim(ref reader, parsed, name); break;
+            case "iat":
+                parsed.HasIat = true;
+                if (reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out double iat) && double.IsFinite(iat))
                 {
-                    failure = Malformed($"The DPoP proof's payload has the claim '{Sanitize.ForDetail(name)}' twice.");
-                    return false;
+                    parsed.Iat = iat;
+                    parsed.IatIsNumber = true;
+                }
+                else
+                {
+                    reader.Skip();
                 }
 
-                reader.Read();
-                switch (name)
-                {
-                    case "jti": parsed.Jti = ReadStringClaim(ref reader, parsed, name); break;
-                    case "htm": parsed.Htm = ReadStringClaim(ref reader, parsed, name); break;
-                    case "htu": parsed.Htu = ReadStringClaim(ref reader, parsed, name); break;
-                    case "ath": parsed.Ath = ReadStringClaim(ref reader, parsed, name); break;
-                    case "nonce": parsed.Nonce = ReadStringClaim(ref reader, parsed, name); break;
-                    case "iat":
-                        parsed.HasIat = true;
-                        if (reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out double iat) && double.IsFinite(iat))
-                        {
-                            parsed.Iat = iat;
-                            parsed.IatIsNumber = true;
-                        }
-
-                        break;
-                    default:
-                        reader.Skip();
-                        break;
-                }
-            }
-
-            if (reader.Read())
-            {
-                failure = Malformed("The DPoP proof's payload has data after its JSON object.");
-                return false;
-            }
-        }
-        catch (JsonException)
-        {
-            failure = Malformed("The DPoP proof's payload is not valid JSON.");
-            return false;
+                break;
+            default:
+                reader.Skip();
+                break;
         }
 
-        return true;
+        return null;
     }
 
     private static string? ReadStringClaim(ref Utf8JsonReader reader, ParsedProof parsed, string name)

@@ -17,6 +17,10 @@ internal sealed class ParsedProof
 
     public int SignatureStart { get; }
 
+    public string? Typ { get; set; }
+
+    public string? Alg { get; set; }
+
     public DPoPAlgorithm? Algorithm { get; set; }
 
     public ProofJwk? Jwk { get; set; }
