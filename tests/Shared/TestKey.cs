@@ -85,6 +85,17 @@ public sealed class TestKey : IDisposable
         return _rsa!.SignData(input, hash, algorithm.StartsWith("PS", StringComparison.Ordinal) ? RSASignaturePadding.Pss : RSASignaturePadding.Pkcs1);
     }
 
+    public bool Verify(byte[] input, byte[] signature)
+    {
+        var hash = Algorithm[2..] switch { "256" => HashAlgorithmName.SHA256, "384" => HashAlgorithmName.SHA384, _ => HashAlgorithmName.SHA512 };
+        if (_ecdsa is not null)
+        {
+            return _ecdsa.VerifyData(input, signature, hash, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+        }
+
+        return _rsa!.VerifyData(input, signature, hash, Algorithm.StartsWith("PS", StringComparison.Ordinal) ? RSASignaturePadding.Pss : RSASignaturePadding.Pkcs1);
+    }
+
     public void Dispose()
     {
         _ecdsa?.Dispose();

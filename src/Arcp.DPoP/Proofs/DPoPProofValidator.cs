@@ -58,6 +58,8 @@ public sealed class DPoPProofValidator
     /// <param name="httpMethod">The request method, compared case-sensitively with <c>htm</c>.</param>
     /// <param name="httpUri">The request URI; compared with <c>htu</c> without query and fragment after RFC 3986 normalisation.</param>
     /// <param name="accessToken">The access token presented with the proof, if any: then <c>ath</c> is required and checked.</param>
+    /// <returns>The validated proof, or the first check that failed; a bad proof never throws.</returns>
+    /// <exception cref="ArgumentException"><paramref name="httpUri"/> is not an absolute http(s) URI (a caller error, not a client's).</exception>
     public DPoPProofValidationResult Validate(string proof, string httpMethod, string httpUri, string? accessToken = null)
     {
         ArgumentNullException.ThrowIfNull(httpMethod);
