@@ -154,7 +154,8 @@ public sealed class DPoPProofValidator
 
     private bool TryReadHeader(ReadOnlySpan<byte> json, ParsedProof parsed, out DPoPFailure? failure)
     {
-        if (!TryReadObject(json, "JOSE header", "member", parsed, ReadHeaderMember, out failure))
+        if (!TryReadObject(json, "JOSE header", parsed, ReadHeaderMember,
+            static name => Malformed($"The DPoP proof's JOSE header has the member '{name}' twice."), out failure))
         {
             return false;
         }
@@ -217,10 +218,8 @@ public sealed class DPoPProofValidator
                 parsed.Alg = ReadHeaderString(ref reader);
                 return null;
             case "jwk":
-                parsed.Jwk = ProofJwk.Read(ref reader, out string? jwkError);
-                return parsed.Jwk is null
-                    ? new(DPoPFailureCode.ProofKeyInvalid, $"The DPoP proof's jwk is not a usable public key: {jwkError}.")
-                    : null;
+                parsed.Jwk = ProofJwk.Read(ref reader, out var jwkFailure);
+                return jwkFailure;
             case "crit":
                 // RFC 7515 §4.1.11: a recipient must refuse extensions it does not understand; we understand none.
                 return Malformed("The DPoP proof's JOSE header has 'crit'; this server supports no critical header extensions.");
@@ -242,15 +241,12 @@ public sealed class DPoPProofValidator
         return string.Empty;
     }
 
-    private delegate DPoPFailure? MemberReader(ref Utf8JsonReader reader, string name, ParsedProof parsed);
-
     /// <summary>
-    /// Reads one JSON object member by member: refuses anything but an object, duplicate member names
-    /// (RFC 7515 §5.2, RFC 8725 §3.1), excessive nesting and trailing data, never throwing.
+    /// Reads a header or payload: a JSON object and nothing after it, read member by member by
+    /// <see cref="JsonMembers"/>; malformed JSON and excessive nesting are failures, never exceptions.
     /// </summary>
-    private static bool TryReadObject(ReadOnlySpan<byte> json, string part, string memberWord, ParsedProof parsed, MemberReader readMember, out DPoPFailure? failure)
+    private static bool TryReadObject(ReadOnlySpan<byte> json, string part, ParsedProof parsed, JsonMembers.MemberReader<ParsedProof> readMember, Func<string, DPoPFailure> duplicate, out DPoPFailure? failure)
     {
-        failure = null;
         try
         {
             var reader = new Utf8JsonReader(json, ReaderOptions);
@@ -260,37 +256,18 @@ public sealed class DPoPProofValidator
                 return false;
             }
 
-            var seen = new DuplicateMemberGuard();
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                string name = reader.GetString()!;
-                if (!seen.Add(name))
-                {
-                    failure = Malformed($"The DPoP proof's {part} has the {memberWord} '{Sanitize.ForDetail(name)}' twice.");
-                    return false;
-                }
-
-                reader.Read();
-                failure = readMember(ref reader, name, parsed);
-                if (failure is not null)
-                {
-                    return false;
-                }
-            }
-
-            if (reader.Read())
+            failure = JsonMembers.Read(ref reader, parsed, readMember, duplicate);
+            if (failure is null && reader.Read())
             {
                 failure = Malformed($"The DPoP proof's {part} has data after its JSON object.");
-                return false;
             }
-
-            return true;
         }
         catch (JsonException)
         {
             failure = Malformed($"The DPoP proof's {part} is not valid JSON.");
-            return false;
         }
+
+        return failure is null;
     }
 
     private static bool IsDPoPType(string typ) =>
@@ -399,7 +376,8 @@ public sealed class DPoPProofValidator
     }
 
     private static bool TryReadPayload(ReadOnlySpan<byte> json, ParsedProof parsed, out DPoPFailure? failure) =>
-        TryReadObject(json, "payload", "claim", parsed, ReadClaim, out failure);
+        TryReadObject(json, "payload", parsed, ReadClaim,
+            static name => Malformed($"The DPoP proof's payload has the claim '{name}' twice."), out failure);
 
     private static DPoPFailure? ReadClaim(ref Utf8JsonReader reader, string name, ParsedProof parsed)
     {
@@ -733,7 +711,7 @@ public sealed class DPoPProofValidator
 
     private static DPoPFailure Malformed(string detail) => new(DPoPFailureCode.ProofMalformed, detail);
 
-    private static DPoPFailure KeyInvalid(string why) => new(DPoPFailureCode.ProofKeyInvalid, $"The DPoP proof's jwk is not acceptable: {why}.");
+    private static DPoPFailure KeyInvalid(string why) => ProofJwk.Invalid(why);
 
     private static DPoPFailure SignatureInvalid(string why) => new(DPoPFailureCode.ProofSignatureInvalid, $"The DPoP proof's signature is invalid: {why}.");
 

@@ -27,60 +27,54 @@ internal sealed class ProofJwk
     public string? PrivateMember { get; private set; }
 
     /// <summary>Reads the JWK object the reader is positioned on; duplicate member names are refused.</summary>
-    public static ProofJwk? Read(ref Utf8JsonReader reader, out string? error)
+    public static ProofJwk? Read(ref Utf8JsonReader reader, out DPoPFailure? failure)
     {
-        error = null;
         if (reader.TokenType != JsonTokenType.StartObject)
         {
-            error = "the jwk header is not a JSON object";
+            reader.Skip();
+            failure = Invalid("the jwk header is not a JSON object");
             return null;
         }
 
         var jwk = new ProofJwk();
-        var seen = new DuplicateMemberGuard();
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            string name = reader.GetString()!;
-            if (!seen.Add(name))
-            {
-                error = $"the jwk has the member '{Sanitize.ForDetail(name)}' twice";
-                return null;
-            }
-
-            reader.Read();
-            switch (name)
-            {
-                case "kty": jwk.Kty = ReadString(ref reader, name, ref error); break;
-                case "crv": jwk.Crv = ReadString(ref reader, name, ref error); break;
-                case "x": jwk.X = ReadString(ref reader, name, ref error); break;
-                case "y": jwk.Y = ReadString(ref reader, name, ref error); break;
-                case "n": jwk.N = ReadString(ref reader, name, ref error); break;
-                case "e": jwk.E = ReadString(ref reader, name, ref error); break;
-                case "alg": jwk.Alg = ReadString(ref reader, name, ref error); break;
-                default:
-                    if (jwk.PrivateMember is null && Array.IndexOf(PrivateMembers, name) >= 0)
-                    {
-                        jwk.PrivateMember = name;
-                    }
-
-                    reader.Skip();
-                    break;
-            }
-
-            if (error is not null)
-            {
-                return null;
-            }
-        }
-
-        return jwk;
+        failure = JsonMembers.Read(ref reader, jwk, ReadMember, static name => Invalid($"the jwk has the member '{name}' twice"));
+        return failure is null ? jwk : null;
     }
 
-    private static string? ReadString(ref Utf8JsonReader reader, string name, ref string? error)
+    /// <summary>The failure for a <c>jwk</c> that is not a usable public key.</summary>
+    public static DPoPFailure Invalid(string why) =>
+        new(DPoPFailureCode.ProofKeyInvalid, $"The DPoP proof's jwk is not acceptable: {why}.");
+
+    private static DPoPFailure? ReadMember(ref Utf8JsonReader reader, string name, ProofJwk jwk)
+    {
+        DPoPFailure? failure = null;
+        switch (name)
+        {
+            case "kty": jwk.Kty = ReadString(ref reader, name, ref failure); break;
+            case "crv": jwk.Crv = ReadString(ref reader, name, ref failure); break;
+            case "x": jwk.X = ReadString(ref reader, name, ref failure); break;
+            case "y": jwk.Y = ReadString(ref reader, name, ref failure); break;
+            case "n": jwk.N = ReadString(ref reader, name, ref failure); break;
+            case "e": jwk.E = ReadString(ref reader, name, ref failure); break;
+            case "alg": jwk.Alg = ReadString(ref reader, name, ref failure); break;
+            default:
+                if (jwk.PrivateMember is null && Array.IndexOf(PrivateMembers, name) >= 0)
+                {
+                    jwk.PrivateMember = name;
+                }
+
+                reader.Skip();
+                break;
+        }
+
+        return failure;
+    }
+
+    private static string? ReadString(ref Utf8JsonReader reader, string name, ref DPoPFailure? failure)
     {
         if (reader.TokenType != JsonTokenType.String)
         {
-            error = $"the jwk member '{name}' is not a string";
+            failure = Invalid($"the jwk member '{name}' is not a string");
             return null;
         }
 

@@ -1,0 +1,41 @@
+using System.Text.Json;
+
+namespace Arcp.DPoP;
+
+/// <summary>
+/// Reads the members of one JSON object of a proof (its header, its payload, its <c>jwk</c>), refusing duplicate
+/// member names (RFC 7515 §5.2, RFC 8725 §3.1: a parser that keeps the last duplicate lets two readers see two
+/// different proofs). Excessive nesting surfaces as a <see cref="JsonException"/> from the reader.
+/// </summary>
+internal static class JsonMembers
+{
+    /// <summary>Reads one member whose value the reader is positioned on; returns the failure, if any.</summary>
+    public delegate DPoPFailure? MemberReader<TState>(ref Utf8JsonReader reader, string name, TState state);
+
+    /// <summary>Reads the members of the object the reader is positioned on (its start), up to its end.</summary>
+    /// <param name="reader">The reader, on a <see cref="JsonTokenType.StartObject"/>.</param>
+    /// <param name="state">What the members are read into.</param>
+    /// <param name="readMember">Reads one member's value; must consume it whole (skip what it does not use).</param>
+    /// <param name="duplicate">The failure for a member name seen twice.</param>
+    public static DPoPFailure? Read<TState>(ref Utf8JsonReader reader, TState state, MemberReader<TState> readMember, Func<string, DPoPFailure> duplicate)
+    {
+        var seen = new DuplicateMemberGuard();
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            string name = reader.GetString()!;
+            if (!seen.Add(name))
+            {
+                return duplicate(Sanitize.ForDetail(name));
+            }
+
+            reader.Read();
+            var failure = readMember(ref reader, name, state);
+            if (failure is not null)
+            {
+                return failure;
+            }
+        }
+
+        return null;
+    }
+}
