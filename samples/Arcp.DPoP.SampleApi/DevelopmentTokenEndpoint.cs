@@ -34,8 +34,8 @@ public static partial class DevelopmentTokenEndpoint
             return TokenError("invalid_dpop_proof", "Send exactly one DPoP proof in the DPoP header; the token will be bound to its key.");
         }
 
-        string uri = $"{request.Scheme}://{request.Host.ToUriComponent()}{request.PathBase.Add(request.Path).ToUriComponent()}";
-        var result = new DPoPProofValidator(options).Validate(proofs[0]!, request.Method, uri);
+        // The same htu rules as the API (PublicOrigin behind a proxy); no access token yet, so no ath.
+        var result = new DPoPProofValidator(options).Validate(proofs[0]!, request);
         if (!result.IsValid)
         {
             return TokenError("invalid_dpop_proof", result.Failure.Detail);

@@ -48,6 +48,9 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
         set => base.Events = value;
     }
 
+    // Built once per options instance when they are post-configured.
+    private DPoPProofValidator Validator => Options.ProofValidator ??= new DPoPProofValidator(Options);
+
     /// <inheritdoc />
     protected override Task<object> CreateEventsAsync() => Task.FromResult<object>(new DPoPEvents());
 
@@ -120,11 +123,11 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
                 "The DPoP header holds more than one value (comma-separated); send exactly one DPoP proof per request.")).ConfigureAwait(false);
         }
 
-        var validator = Options.ProofValidator ?? new DPoPProofValidator(Options);
+        var validator = Validator;
         ParsedProof? parsed = null;
         if (!string.IsNullOrEmpty(proof))
         {
-            if (!TryGetRequestHtu(out string expectedHtu, out var htuFailure))
+            if (!validator.TryGetRequestHtu(Request, out string expectedHtu, out var htuFailure))
             {
                 return await FailAsync(htuFailure!).ConfigureAwait(false);
             }
@@ -314,22 +317,6 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
         }
 
         return true;
-    }
-
-    private bool TryGetRequestHtu(out string htu, out DPoPFailure? failure)
-    {
-        failure = null;
-        string path = Request.PathBase.Add(Request.Path).ToUriComponent();
-        string uri = Options.NormalizedPublicOrigin is { } origin
-            ? origin + path
-            : Request.Scheme + "://" + Request.Host.ToUriComponent() + path;
-        if (HtuNormalizer.TryNormalize(uri, out htu, out string? error))
-        {
-            return true;
-        }
-
-        failure = new(DPoPFailureCode.HtuMismatch, $"The request URI cannot be compared with htu: {error}.");
-        return false;
     }
 
     private async Task<(TokenValidationResult? Result, DPoPFailure? Failure)> ValidateTokenAsync(string token)
@@ -558,8 +545,7 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
             }
         }
 
-        var validator = Options.ProofValidator ?? new DPoPProofValidator(Options);
-        builder.Append(separator == ' ' ? " " : ", ").Append("algs=\"").Append(validator.AllowedAlgorithms).Append('"');
+        builder.Append(separator == ' ' ? " " : ", ").Append("algs=\"").Append(Validator.AllowedAlgorithms).Append('"');
         return builder.ToString();
     }
 }

@@ -113,7 +113,4 @@ public class DPoPOptions : AuthenticationSchemeOptions
 
     /// <summary>The proof validator built from these options (set when the options are post-configured).</summary>
     internal DPoPProofValidator? ProofValidator { get; set; }
-
-    /// <summary>The normalised <see cref="PublicOrigin"/> without a trailing slash (set when the options are post-configured).</summary>
-    internal string? NormalizedPublicOrigin { get; set; }
 }

@@ -71,11 +71,6 @@ internal sealed class DPoPPostConfigureOptions : IPostConfigureOptions<DPoPOptio
             parameters.ConfigurationManager = baseManager;
         }
 
-        if (!string.IsNullOrEmpty(options.PublicOrigin) && HtuNormalizer.TryNormalize(options.PublicOrigin, out string origin, out _))
-        {
-            options.NormalizedPublicOrigin = origin.TrimEnd('/');
-        }
-
         bool algorithmsSupported = options.AllowedAlgorithms.Count > 0;
         foreach (string algorithm in options.AllowedAlgorithms)
         {

@@ -58,6 +58,7 @@ public sealed class ConfiguredSampleTests
     {
         await using var factory = new SampleApiFactory();
         factory.Settings["Authentication:Schemes:DPoP:PublicOrigin"] = "https://api.example.com";
+        factory.Origin = "https://api.example.com"; // the token endpoint follows PublicOrigin too
         using var client = factory.CreateClient();
         using var key = TestKey.Create();
         string token = await factory.GetTokenAsync(client, key);
@@ -66,7 +67,8 @@ public sealed class ConfiguredSampleTests
         using var ok = await client.SendAsync(SampleApiFactory.Request(HttpMethod.Post, Register, token, publicProof));
         Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
 
-        using var internalUri = await client.SendAsync(SampleApiFactory.Request(HttpMethod.Post, Register, token, factory.Proof(key, "POST", Register, token).Build()));
+        string internalProof = new ProofBuilder(key, "POST", "http://localhost/agents/register").ForToken(token).Build();
+        using var internalUri = await client.SendAsync(SampleApiFactory.Request(HttpMethod.Post, Register, token, internalProof));
         var problem = await Problem.AssertAsync(internalUri, "dpop-invalid");
         Assert.Contains("https://api.example.com/agents/register", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }

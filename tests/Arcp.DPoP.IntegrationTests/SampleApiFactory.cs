@@ -18,6 +18,9 @@ public class SampleApiFactory : WebApplicationFactory<Program>
 
     public FakeTimeProvider? Clock { get; set; }
 
+    /// <summary>The origin clients make their htu with: the test server's, or the configured PublicOrigin.</summary>
+    public string Origin { get; set; } = "http://localhost";
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Production");
@@ -46,7 +49,7 @@ public class SampleApiFactory : WebApplicationFactory<Program>
     public async Task<string> GetTokenAsync(HttpClient client, TestKey key, string? agentId = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/dev/token");
-        request.Headers.Add("DPoP", new ProofBuilder(key, "POST", "http://localhost/dev/token").At(Now).Build());
+        request.Headers.Add("DPoP", new ProofBuilder(key, "POST", Origin + "/dev/token").At(Now).Build());
         if (agentId is not null)
         {
             request.Content = new FormUrlEncodedContent([new("agent_id", agentId)]);
@@ -61,7 +64,7 @@ public class SampleApiFactory : WebApplicationFactory<Program>
     }
 
     public ProofBuilder Proof(TestKey key, string method, string path, string? token) =>
-        new ProofBuilder(key, method, "http://localhost" + path).At(Now).ForToken(token);
+        new ProofBuilder(key, method, Origin + path).At(Now).ForToken(token);
 
     public static HttpRequestMessage Request(HttpMethod method, string path, string? token, string? proof, string scheme = "DPoP")
     {

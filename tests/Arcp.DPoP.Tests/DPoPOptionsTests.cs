@@ -54,7 +54,7 @@ public class DPoPOptionsTests
         Assert.Equal(TimeSpan.FromSeconds(2), options.ClockSkew);
         Assert.Equal(["ES256", "PS256"], options.AllowedAlgorithms);
         Assert.Equal(4096, options.MaxProofLength);
-        Assert.Equal("https://api.example.com", options.NormalizedPublicOrigin);
+        Assert.Equal("https://api.example.com", options.ProofValidator!.PublicOrigin);
         Assert.True(options.SaveToken);
         Assert.Equal("ES256 PS256", options.ProofValidator!.AllowedAlgorithms);
     }

@@ -476,6 +476,26 @@ public sealed class DPoPProofValidatorTests : IDisposable
     }
 
     [Fact]
+    public void Validates_against_an_http_request_as_the_handler_sees_it()
+    {
+        var context = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+        context.Request.Method = "POST";
+        context.Request.Scheme = "http";
+        context.Request.Host = new Microsoft.AspNetCore.Http.HostString("internal:8080");
+        context.Request.PathBase = "/api";
+        context.Request.Path = "/agents/register";
+        context.Request.QueryString = new Microsoft.AspNetCore.Http.QueryString("?x=1");
+
+        var direct = new ProofBuilder(_key, "POST", "http://internal:8080/api/agents/register").At(Now).ForToken(Token).Build();
+        Assert.True(Validator().Validate(direct, context.Request, Token).IsValid);
+
+        var proxied = new ProofBuilder(_key, "POST", "https://api.example.com/api/agents/register").At(Now).ForToken(Token).Build();
+        Assert.True(Validator(o => o.PublicOrigin = "https://API.example.com/").Validate(proxied, context.Request, Token).IsValid);
+        var failure = Validator(o => o.PublicOrigin = "https://api.example.com").Validate(direct, context.Request, Token).Failure;
+        Assert.Equal(DPoPFailureCode.HtuMismatch, failure?.Code);
+    }
+
+    [Fact]
     public void The_replay_key_depends_on_key_and_jti()
     {
         string a = DPoPProofValidator.ReplayKey("jkt1", "jti1");

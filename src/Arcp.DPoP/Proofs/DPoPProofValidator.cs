@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Microsoft.AspNetCore.Http;
 
 namespace Arcp.DPoP;
 
@@ -30,6 +31,7 @@ public sealed class DPoPProofValidator
     private readonly DPoPOptions _options;
     private readonly DPoPAlgorithm[] _allowed;
     private readonly string _allowedList;
+    private readonly string? _publicOrigin;
 
     /// <summary>Creates a validator with the proof settings of <paramref name="options"/>.</summary>
     /// <param name="options">The options: <see cref="DPoPOptions.AllowedAlgorithms"/>, <see cref="DPoPOptions.ProofLifetime"/>,
@@ -48,7 +50,14 @@ public sealed class DPoPProofValidator
 
         _allowed = [.. allowed];
         _allowedList = string.Join(' ', options.AllowedAlgorithms);
+        if (!string.IsNullOrEmpty(options.PublicOrigin) && HtuNormalizer.TryNormalize(options.PublicOrigin, out string origin, out _))
+        {
+            _publicOrigin = origin.TrimEnd('/');
+        }
     }
+
+    /// <summary>The normalised <see cref="DPoPOptions.PublicOrigin"/> without a trailing slash, if one is set.</summary>
+    internal string? PublicOrigin => _publicOrigin;
 
     /// <summary>The allowed algorithms, space-separated, as the <c>algs</c> challenge parameter lists them.</summary>
     public string AllowedAlgorithms => _allowedList;
@@ -69,14 +78,58 @@ public sealed class DPoPProofValidator
             throw new ArgumentException($"The request URI cannot be normalised: {uriError}.", nameof(httpUri));
         }
 
-        var parsed = Parse(proof, httpMethod, expectedHtu, accessToken, out var failure);
-        if (parsed is null)
+        return Validate(proof, httpMethod, expectedHtu, accessToken, out _);
+    }
+
+    /// <summary>
+    /// Validates a proof completely, signature included, against an ASP.NET Core request: its method, and its URI as
+    /// the DPoP handler sees it (<see cref="DPoPOptions.PublicOrigin"/> when set, otherwise the request's scheme, host
+    /// and port, then path base and path). Use it where a proof comes without the handler, e.g. at a token endpoint.
+    /// </summary>
+    /// <param name="proof">The <c>DPoP</c> header value.</param>
+    /// <param name="request">The request the proof was sent with.</param>
+    /// <param name="accessToken">The access token presented with the proof, if any: then <c>ath</c> is required and checked.</param>
+    /// <returns>The validated proof, or the first check that failed; a bad proof never throws.</returns>
+    public DPoPProofValidationResult Validate(string proof, HttpRequest request, string? accessToken = null)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (!TryGetRequestHtu(request, out string expectedHtu, out var failure))
         {
             return DPoPProofValidationResult.Fail(failure!);
         }
 
-        failure = VerifySignature(parsed);
-        return failure is null ? DPoPProofValidationResult.Success(parsed.ToProof()) : DPoPProofValidationResult.Fail(failure);
+        return Validate(proof, request.Method, expectedHtu, accessToken, out _);
+    }
+
+    private DPoPProofValidationResult Validate(string proof, string httpMethod, string expectedHtu, string? accessToken, out DPoPFailure? failure)
+    {
+        var parsed = Parse(proof, httpMethod, expectedHtu, accessToken, out failure);
+        if (parsed is not null)
+        {
+            failure = VerifySignature(parsed);
+        }
+
+        return failure is null ? DPoPProofValidationResult.Success(parsed!.ToProof()) : DPoPProofValidationResult.Fail(failure);
+    }
+
+    /// <summary>The request URI a proof's <c>htu</c> must match, normalised (RFC 9449 §4.3 item 9).</summary>
+    /// <param name="request">The request.</param>
+    /// <param name="htu">The normalised URI, without query and fragment.</param>
+    /// <param name="failure">Why it cannot be built (an unusable Host header).</param>
+    internal bool TryGetRequestHtu(HttpRequest request, out string htu, out DPoPFailure? failure)
+    {
+        failure = null;
+        string path = request.PathBase.Add(request.Path).ToUriComponent();
+        string uri = _publicOrigin is { } origin
+            ? origin + path
+            : request.Scheme + "://" + request.Host.ToUriComponent() + path;
+        if (HtuNormalizer.TryNormalize(uri, out htu, out string? error))
+        {
+            return true;
+        }
+
+        failure = new(DPoPFailureCode.HtuMismatch, $"The request URI cannot be compared with htu: {error}.");
+        return false;
     }
 
     /// <summary>The proof's key and claims checks, which cost no public-key operation.</summary>
