@@ -395,29 +395,31 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
         }
     }
 
+    // For a failure's detail only: the token's own value of a claim or header, read without validation.
     private static string? ReadClaim(string token, string name)
     {
-        try
-        {
-            var jwt = new JsonWebToken(token);
-            if (jwt.TryGetPayloadValue(name, out string? single))
-            {
-                return single;
-            }
-
-            return jwt.TryGetPayloadValue(name, out IList<string>? list) && list is not null ? string.Join(' ', list) : null;
-        }
-        catch (Exception ex) when (ex is ArgumentException or SecurityTokenException or JsonException or FormatException)
+        var jwt = TryRead(token);
+        if (jwt is null)
         {
             return null;
         }
+
+        if (jwt.TryGetPayloadValue(name, out string? single))
+        {
+            return single;
+        }
+
+        return jwt.TryGetPayloadValue(name, out IList<string>? list) && list is not null ? string.Join(' ', list) : null;
     }
 
-    private static string? ReadHeader(string token, string name)
+    private static string? ReadHeader(string token, string name) =>
+        TryRead(token) is { } jwt && jwt.TryGetHeaderValue(name, out string? value) ? value : null;
+
+    private static JsonWebToken? TryRead(string token)
     {
         try
         {
-            return new JsonWebToken(token).TryGetHeaderValue(name, out string? value) ? value : null;
+            return new JsonWebToken(token);
         }
         catch (Exception ex) when (ex is ArgumentException or SecurityTokenException or JsonException or FormatException)
         {
