@@ -1,6 +1,8 @@
 using Arcp.DPoP;
 using Arcp.DPoP.SampleApi;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.DataProtection;
+using StackExchange.Redis;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -12,8 +14,23 @@ if (useDevelopmentIssuer)
     builder.Services.AddSingleton<DevelopmentTokenIssuer>();
 }
 
-builder.Services.AddAuthentication()
-    .AddDPoP(); // binds Authentication:Schemes:DPoP (Authority, Audience, Mode, ProofLifetime...)
+var authentication = builder.Services.AddAuthentication()
+    .AddDPoP(); // binds Authentication:Schemes:DPoP (Authority, Audience, Mode, ProofLifetime, RequireNonce...)
+
+// On a web farm: one Redis for the replay cache and for the Data Protection key ring that protects nonces.
+string? redisConfiguration = builder.Configuration.GetConnectionString("Redis");
+if (!string.IsNullOrEmpty(redisConfiguration))
+{
+    var redisOptions = ConfigurationOptions.Parse(redisConfiguration);
+    redisOptions.AbortOnConnectFail = false;         // start even while Redis is down; requests fail closed meanwhile
+    redisOptions.BacklogPolicy = BacklogPolicy.FailFast;
+    var redis = ConnectionMultiplexer.Connect(redisOptions);
+    builder.Services.AddSingleton<IConnectionMultiplexer>(redis);
+    authentication.AddDPoPRedisReplayCache(o => o.KeyPrefix = "arcp-sample:dpop:jti:");
+    builder.Services.AddDataProtection()
+        .SetApplicationName("Arcp.DPoP.SampleApi")
+        .PersistKeysToStackExchangeRedis(() => redis.GetDatabase(), "arcp-sample:dataprotection-keys");
+}
 
 if (useDevelopmentIssuer)
 {

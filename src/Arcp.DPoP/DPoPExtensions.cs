@@ -44,6 +44,8 @@ public static class DPoPExtensions
         services.TryAddSingleton<DPoPMetrics>();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IDPoPReplayCache>(sp => new InMemoryDPoPReplayCache(sp.GetRequiredService<TimeProvider>()));
+        services.AddDataProtection();
+        services.TryAddSingleton<IDPoPNonceService, DataProtectionDPoPNonceService>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<DPoPOptions>, DPoPConfigureOptions>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DPoPOptions>, DPoPOptionsValidator>());
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
@@ -29,16 +30,19 @@ namespace Arcp.DPoP;
 public class DPoPHandler : AuthenticationHandler<DPoPOptions>
 {
     private readonly IDPoPReplayCache _replayCache;
+    private readonly IDPoPNonceService _nonceService;
 
     /// <summary>Creates the handler.</summary>
     /// <param name="options">The scheme options.</param>
     /// <param name="logger">The logger factory.</param>
     /// <param name="encoder">The URL encoder.</param>
     /// <param name="replayCache">The store that records used proofs.</param>
-    public DPoPHandler(IOptionsMonitor<DPoPOptions> options, ILoggerFactory logger, UrlEncoder encoder, IDPoPReplayCache replayCache)
+    /// <param name="nonceService">Issues and checks server nonces when <see cref="DPoPOptions.RequireNonce"/> is on.</param>
+    public DPoPHandler(IOptionsMonitor<DPoPOptions> options, ILoggerFactory logger, UrlEncoder encoder, IDPoPReplayCache replayCache, IDPoPNonceService nonceService)
         : base(options, logger, encoder)
     {
         _replayCache = replayCache;
+        _nonceService = nonceService;
     }
 
     /// <summary>The events of the scheme.</summary>
@@ -137,6 +141,16 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
             {
                 return await FailAsync(proofFailure!).ConfigureAwait(false);
             }
+
+            // RFC 9449 §9: the server's nonce, when required.
+            if (Options.RequireNonce)
+            {
+                var nonceFailure = await CheckNonceAsync(parsed).ConfigureAwait(false);
+                if (nonceFailure is not null)
+                {
+                    return await FailAsync(nonceFailure).ConfigureAwait(false);
+                }
+            }
         }
         else if (proof is not null)
         {
@@ -219,7 +233,19 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
 
         // 6. First use, last of all (RFC 9449 §11.1): the entry lives as long as the proof could be accepted.
         var expiresAt = parsed.IssuedAt + Options.ProofLifetime + Options.ClockSkew;
-        bool firstUse = await _replayCache.TryAddAsync(DPoPProofValidator.ReplayKey(parsed.Jkt, parsed.Jti!), expiresAt, Context.RequestAborted).ConfigureAwait(false);
+        bool firstUse;
+        try
+        {
+            firstUse = await _replayCache.TryAddAsync(DPoPProofValidator.ReplayKey(parsed.Jkt, parsed.Jti!), expiresAt, Context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !Context.RequestAborted.IsCancellationRequested)
+        {
+            // Fail closed: a proof whose first use cannot be recorded is never accepted.
+            Log.ReplayCacheFailed(Logger, Context.TraceIdentifier, ex);
+            return await FailAsync(new(DPoPFailureCode.ReplayCheckUnavailable, FormattableString.Invariant(
+                $"This API cannot check DPoP proofs for replay right now, so it accepts none; retry in {Options.ReplayCheckRetryAfter.TotalSeconds:0} s with a new proof.")), ex).ConfigureAwait(false);
+        }
+
         if (!firstUse)
         {
             Log.ProofReplayed(Logger, parsed.Jkt, Context.TraceIdentifier);
@@ -244,8 +270,38 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
             return proofValidated.Result;
         }
 
+        if (parsed.RenewNonce)
+        {
+            // The proof's nonce is past half its life: hand out the next one before it expires (RFC 9449 §8.2).
+            Response.Headers[DPoPDefaults.NonceHeaderName] = await _nonceService.GetNonceAsync(Context, Options).ConfigureAwait(false);
+        }
+
         Log.Accepted(Logger, parsed.Jkt, dpopProof.Algorithm, Context.TraceIdentifier);
         return AuthenticateResult.Success(new AuthenticationTicket(proofValidated.Principal ?? principal, proofValidated.Properties, Scheme.Name));
+    }
+
+    private async Task<DPoPFailure?> CheckNonceAsync(ParsedProof parsed)
+    {
+        if (string.IsNullOrEmpty(parsed.Nonce))
+        {
+            return new(DPoPFailureCode.NonceRequired,
+                "This API requires a server nonce in DPoP proofs (RFC 9449 §9): make a new proof whose nonce claim is the DPoP-Nonce response header's value.");
+        }
+
+        switch (await _nonceService.ValidateNonceAsync(Context, Options, parsed.Nonce).ConfigureAwait(false))
+        {
+            case DPoPNonceValidation.Valid:
+                return null;
+            case DPoPNonceValidation.ValidRenew:
+                parsed.RenewNonce = true;
+                return null;
+            case DPoPNonceValidation.Expired:
+                return new(DPoPFailureCode.NonceInvalid,
+                    "The DPoP proof's nonce has expired: make a new proof with the nonce from this response's DPoP-Nonce header.");
+            default:
+                return new(DPoPFailureCode.NonceInvalid,
+                    "The DPoP proof's nonce was not issued by this API (or by an instance with another Data Protection key ring): make a new proof with the nonce from this response's DPoP-Nonce header.");
+        }
     }
 
     private bool ReadAuthorization(out string? token, out bool dpopScheme, out DPoPFailure? failure)
@@ -507,10 +563,24 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
         }
 
         failure = challenge.Failure ?? failure;
-        Response.Headers.Append(HeaderNames.WWWAuthenticate, BuildChallenge(challenge.Error, challenge.ErrorDescription));
-        if (Options.Mode == DPoPMode.Allowed && failure.Code == DPoPFailureCode.NoCredentials)
+        if (failure.ProblemType.Status == StatusCodes.Status503ServiceUnavailable)
         {
-            Response.Headers.Append(HeaderNames.WWWAuthenticate, DPoPDefaults.BearerAuthorizationScheme);
+            // Not a credential problem: no challenge, just when to come back.
+            Response.Headers.RetryAfter = ((long)Math.Ceiling(Options.ReplayCheckRetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        }
+        else
+        {
+            Response.Headers.Append(HeaderNames.WWWAuthenticate, BuildChallenge(challenge.Error, challenge.ErrorDescription));
+            if (Options.Mode == DPoPMode.Allowed && failure.Code == DPoPFailureCode.NoCredentials)
+            {
+                Response.Headers.Append(HeaderNames.WWWAuthenticate, DPoPDefaults.BearerAuthorizationScheme);
+            }
+
+            if (Options.RequireNonce)
+            {
+                // Every 401 carries a nonce, so the client's next proof can include it (RFC 9449 §9).
+                Response.Headers[DPoPDefaults.NonceHeaderName] = await _nonceService.GetNonceAsync(Context, Options).ConfigureAwait(false);
+            }
         }
 
         await DPoPProblemWriter.WriteAsync(Context, DPoPProblemWriter.Create(Context, failure, TimeProvider)).ConfigureAwait(false);

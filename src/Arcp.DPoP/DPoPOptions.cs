@@ -98,6 +98,19 @@ public class DPoPOptions : AuthenticationSchemeOptions
     /// </summary>
     public string? PublicOrigin { get; set; }
 
+    /// <summary>
+    /// Whether proofs must carry a server-provided nonce (RFC 9449 §9). A proof without one, or with a stale or
+    /// foreign one, gets a 401 <c>use_dpop_nonce</c> with a fresh <c>DPoP-Nonce</c> header; successful responses carry
+    /// the next nonce before the current one expires. Default <see langword="false"/>.
+    /// </summary>
+    public bool RequireNonce { get; set; }
+
+    /// <summary>How long a server nonce is accepted. Default 5 minutes; a new one is handed out every half of it.</summary>
+    public TimeSpan NonceLifetime { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The <c>Retry-After</c> of the 503 sent when the replay cache cannot answer. Default 2 seconds.</summary>
+    public TimeSpan ReplayCheckRetryAfter { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Whether the access token is stored in the <see cref="AuthenticationProperties"/> after a successful authentication.</summary>
     public bool SaveToken { get; set; }
 

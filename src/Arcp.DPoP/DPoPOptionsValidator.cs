@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace Arcp.DPoP;
@@ -9,6 +10,16 @@ internal sealed class DPoPOptionsValidator : IValidateOptions<DPoPOptions>
 {
     private static readonly TimeSpan MaxProofLifetime = TimeSpan.FromMinutes(10);
     private static readonly TimeSpan MaxClockSkew = TimeSpan.FromMinutes(5);
+
+    private readonly IServiceProviderIsService? _isService;
+
+    public DPoPOptionsValidator(IServiceProvider services)
+    {
+        // Asks whether a service is registered without building it (building the replay cache would connect to its store).
+        _isService = services.GetService(typeof(IServiceProviderIsService)) as IServiceProviderIsService;
+    }
+
+    private bool IsRegistered(Type service) => _isService?.IsService(service) ?? true;
 
     public ValidateOptionsResult Validate(string? name, DPoPOptions options)
     {
@@ -61,6 +72,31 @@ internal sealed class DPoPOptionsValidator : IValidateOptions<DPoPOptions>
         if (options.ClockSkew < TimeSpan.Zero || options.ClockSkew > MaxClockSkew)
         {
             errors.Add($"{scheme}: ClockSkew is {options.ClockSkew}; it must be from zero to {MaxClockSkew}.");
+        }
+
+        // A missing store is a startup error, not a first-request surprise.
+        if (!IsRegistered(typeof(IDPoPReplayCache)))
+        {
+            errors.Add($"{scheme}: no IDPoPReplayCache is registered, so replayed proofs could not be refused. Keep the default " +
+                "(in-memory) or register a shared one, e.g. AddDPoPRedisReplayCache(...).");
+        }
+
+        if (options.RequireNonce)
+        {
+            if (!IsRegistered(typeof(IDPoPNonceService)))
+            {
+                errors.Add($"{scheme}: RequireNonce is on but no IDPoPNonceService is registered.");
+            }
+
+            if (options.NonceLifetime < TimeSpan.FromSeconds(10) || options.NonceLifetime > TimeSpan.FromHours(1))
+            {
+                errors.Add($"{scheme}: NonceLifetime is {options.NonceLifetime}; it must be from 10 seconds to 1 hour.");
+            }
+        }
+
+        if (options.ReplayCheckRetryAfter < TimeSpan.FromSeconds(1) || options.ReplayCheckRetryAfter > TimeSpan.FromMinutes(5))
+        {
+            errors.Add($"{scheme}: ReplayCheckRetryAfter is {options.ReplayCheckRetryAfter}; it must be from 1 second to 5 minutes.");
         }
 
         if (options.MaxProofLength < 512 || options.MaxProofLength > 64 * 1024)

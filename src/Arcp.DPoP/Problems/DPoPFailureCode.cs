@@ -63,6 +63,15 @@ public enum DPoPFailureCode
     /// <summary>The proof (same key and <c>jti</c>) was already used (RFC 9449 §11.1).</summary>
     ProofReplayed,
 
+    /// <summary>A server nonce is required (<see cref="DPoPOptions.RequireNonce"/>) but the proof has none (RFC 9449 §9).</summary>
+    NonceRequired,
+
+    /// <summary>The proof's nonce has expired, or was not issued by this API (RFC 9449 §9).</summary>
+    NonceInvalid,
+
+    /// <summary>The replay cache could not answer, so no proof can be accepted (fail closed); retry shortly.</summary>
+    ReplayCheckUnavailable,
+
     /// <summary>The proof key's thumbprint is not the token's <c>cnf.jkt</c> (RFC 9449 §4.3 item 12, §6.1).</summary>
     BindingMismatch,
 

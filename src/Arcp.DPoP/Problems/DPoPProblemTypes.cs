@@ -24,6 +24,12 @@ public static class DPoPProblemTypes
     /// <summary><c>insufficient-permissions</c> (403): authenticated, but the authorization policy refused the request.</summary>
     public static DPoPProblemType InsufficientPermissions { get; } = new("insufficient-permissions", 403, "Insufficient Permissions");
 
+    /// <summary>
+    /// <c>service-unavailable</c> (503): the replay cache cannot answer, so the request is refused (fail closed) with
+    /// <c>Retry-After</c>. This type is an Arcp.DPoP addition under the ARCP base; ARCP's catalogue has no 503 type.
+    /// </summary>
+    public static DPoPProblemType ServiceUnavailable { get; } = new("service-unavailable", 503, "Service Unavailable");
+
     /// <summary>The RFC 6750 error code for an invalid access token.</summary>
     public const string InvalidTokenError = "invalid_token";
 
@@ -32,6 +38,12 @@ public static class DPoPProblemTypes
 
     /// <summary>The RFC 9449 error code for an invalid or missing DPoP proof.</summary>
     public const string InvalidDPoPProofError = "invalid_dpop_proof";
+
+    /// <summary>The RFC 9449 §9 error code asking the client to use the server's nonce.</summary>
+    public const string UseDPoPNonceError = "use_dpop_nonce";
+
+    /// <summary>The RFC 6749 error code for a server that cannot answer now.</summary>
+    public const string TemporarilyUnavailableError = "temporarily_unavailable";
 
     /// <summary>The RFC 6750 error code for a request the token does not permit.</summary>
     public const string InsufficientScopeError = "insufficient_scope";
@@ -66,6 +78,9 @@ public static class DPoPProblemTypes
         DPoPFailureCode.JtiInvalid => (DPoPInvalid, InvalidDPoPProofError),
         DPoPFailureCode.AthInvalid => (DPoPInvalid, InvalidDPoPProofError),
         DPoPFailureCode.ProofReplayed => (DPoPInvalid, InvalidDPoPProofError),
+        DPoPFailureCode.NonceRequired => (DPoPInvalid, UseDPoPNonceError),
+        DPoPFailureCode.NonceInvalid => (DPoPInvalid, UseDPoPNonceError),
+        DPoPFailureCode.ReplayCheckUnavailable => (ServiceUnavailable, TemporarilyUnavailableError),
         DPoPFailureCode.BindingMismatch => (DPoPBindingMismatch, InvalidTokenError),
         DPoPFailureCode.Forbidden => (InsufficientPermissions, InsufficientScopeError),
         _ => throw new ArgumentOutOfRangeException(nameof(code), code, "Unknown DPoP failure code."),

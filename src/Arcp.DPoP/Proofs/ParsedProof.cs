@@ -43,6 +43,9 @@ internal sealed class ParsedProof
 
     public DateTimeOffset IssuedAt { get; set; }
 
+    /// <summary>Whether the proof's nonce is valid but old enough that the response should carry the next one.</summary>
+    public bool RenewNonce { get; set; }
+
     /// <summary>The first claim that should be a string but is not.</summary>
     public string? NonStringClaim { get; set; }
 

@@ -1,0 +1,36 @@
+using Arcp.DPoP;
+using Arcp.DPoP.StackExchangeRedis;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the Redis replay cache for DPoP proofs.</summary>
+public static class DPoPRedisExtensions
+{
+    /// <summary>
+    /// Records DPoP proofs in Redis, shared by every instance of a web farm, instead of in process memory.
+    /// </summary>
+    /// <param name="builder">The authentication builder the DPoP scheme was added to.</param>
+    /// <param name="configure">Where Redis is: <see cref="RedisDPoPReplayCacheOptions.Configuration"/> and friends.
+    /// Without it, an <c>IConnectionMultiplexer</c> registered in DI is used.</param>
+    public static AuthenticationBuilder AddDPoPRedisReplayCache(this AuthenticationBuilder builder, Action<RedisDPoPReplayCacheOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        var options = services.AddOptions<RedisDPoPReplayCacheOptions>();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        options.ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RedisDPoPReplayCacheOptions>, RedisDPoPReplayCacheOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.RemoveAll<IDPoPReplayCache>();
+        services.AddSingleton<RedisDPoPReplayCache>();
+        services.AddSingleton<IDPoPReplayCache>(sp => sp.GetRequiredService<RedisDPoPReplayCache>());
+        return builder;
+    }
+}
