@@ -23,6 +23,9 @@ internal sealed class DPoPPostConfigureOptions : IPostConfigureOptions<DPoPOptio
 
         parameters.AuthenticationType ??= name;
 
+        // Token lifetimes are judged by the same clock as proofs: the scheme's TimeProvider, not DateTime.UtcNow.
+        parameters.LifetimeValidator ??= TokenLifetime.Validator(options);
+
         if (options.TokenHandler is JsonWebTokenHandler jsonWebTokenHandler)
         {
             jsonWebTokenHandler.MapInboundClaims = options.MapInboundClaims;
