@@ -21,6 +21,38 @@ public sealed class NonceTests
         return factory;
     }
 
+    /// <summary>An agent with a token that made one request without a nonce and got one back.</summary>
+    private sealed class Session : IAsyncDisposable
+    {
+        public required SampleApiFactory Factory { get; init; }
+        public required HttpClient Client { get; init; }
+        public required TestKey Key { get; init; }
+        public required string Token { get; init; }
+        public required HttpResponseMessage First { get; init; }
+
+        public string FirstNonce => Nonce(First);
+
+        public Task<HttpResponseMessage> SendAsync(string? nonce) => NonceTests.SendAsync(Factory, Client, Key, Token, nonce);
+
+        public async ValueTask DisposeAsync()
+        {
+            First.Dispose();
+            Key.Dispose();
+            Client.Dispose();
+            await Factory.DisposeAsync();
+        }
+    }
+
+    private static async Task<Session> StartAsync(FakeTimeProvider clock)
+    {
+        var factory = Factory(clock);
+        var client = factory.CreateClient();
+        var key = TestKey.Create();
+        string token = await factory.GetTokenAsync(client, key);
+        var first = await SendAsync(factory, client, key, token, nonce: null);
+        return new Session { Factory = factory, Client = client, Key = key, Token = token, First = first };
+    }
+
     private static async Task<HttpResponseMessage> SendAsync(SampleApiFactory factory, HttpClient client, TestKey key, string token, string? nonce)
     {
         var proof = factory.Proof(key, "POST", Register, token);
@@ -38,17 +70,11 @@ public sealed class NonceTests
     [Fact]
     public async Task The_first_request_gets_use_dpop_nonce_and_the_retry_with_it_succeeds()
     {
-        await using var factory = Factory(new FakeTimeProvider(WindowStart));
-        using var client = factory.CreateClient();
-        using var key = TestKey.Create();
-        string token = await factory.GetTokenAsync(client, key);
-
-        using var first = await SendAsync(factory, client, key, token, nonce: null);
-        var problem = await Problem.AssertAsync(first, "dpop-invalid", error: "use_dpop_nonce");
+        await using var session = await StartAsync(new FakeTimeProvider(WindowStart));
+        var problem = await Problem.AssertAsync(session.First, "dpop-invalid", error: "use_dpop_nonce");
         Assert.Contains("nonce", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
-        string nonce = Nonce(first);
 
-        using var retry = await SendAsync(factory, client, key, token, nonce);
+        using var retry = await session.SendAsync(session.FirstNonce);
         Assert.Equal(HttpStatusCode.OK, retry.StatusCode);
         Assert.False(retry.Headers.Contains("DPoP-Nonce"), "a fresh nonce needs no replacement yet");
     }
@@ -81,21 +107,17 @@ public sealed class NonceTests
     public async Task An_expired_nonce_is_refused_with_a_fresh_one_offered()
     {
         var clock = new FakeTimeProvider(WindowStart);
-        await using var factory = Factory(clock);
-        using var client = factory.CreateClient();
-        using var key = TestKey.Create();
-        string token = await factory.GetTokenAsync(client, key);
-        using var first = await SendAsync(factory, client, key, token, nonce: null);
-        string nonce = Nonce(first);
+        await using var session = await StartAsync(clock);
+        string nonce = session.FirstNonce;
 
         clock.Advance(TimeSpan.FromMinutes(5) + TimeSpan.FromSeconds(1));
-        using var expired = await SendAsync(factory, client, key, token, nonce);
+        using var expired = await session.SendAsync(nonce);
         var problem = await Problem.AssertAsync(expired, "dpop-invalid", error: "use_dpop_nonce");
         Assert.Contains("expired", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         string fresh = Nonce(expired);
         Assert.NotEqual(nonce, fresh);
 
-        using var retry = await SendAsync(factory, client, key, token, fresh);
+        using var retry = await session.SendAsync(fresh);
         Assert.Equal(HttpStatusCode.OK, retry.StatusCode);
     }
 
@@ -103,28 +125,24 @@ public sealed class NonceTests
     public async Task A_successful_response_carries_the_next_nonce_before_the_current_one_expires()
     {
         var clock = new FakeTimeProvider(WindowStart);
-        await using var factory = Factory(clock);
-        using var client = factory.CreateClient();
-        using var key = TestKey.Create();
-        string token = await factory.GetTokenAsync(client, key);
-        using var first = await SendAsync(factory, client, key, token, nonce: null);
-        string nonce = Nonce(first);
+        await using var session = await StartAsync(clock);
+        string nonce = session.FirstNonce;
 
         clock.Advance(TimeSpan.FromSeconds(100));
-        using var young = await SendAsync(factory, client, key, token, nonce);
+        using var young = await session.SendAsync(nonce);
         Assert.Equal(HttpStatusCode.OK, young.StatusCode);
         Assert.False(young.Headers.Contains("DPoP-Nonce"));
 
         // Past half its life (150 s of 300 s), still valid: the 200 hands out the next nonce.
         clock.Advance(TimeSpan.FromSeconds(60));
-        using var old = await SendAsync(factory, client, key, token, nonce);
+        using var old = await session.SendAsync(nonce);
         Assert.Equal(HttpStatusCode.OK, old.StatusCode);
         string next = Nonce(old);
         Assert.NotEqual(nonce, next);
 
         // The client switches and never sees a use_dpop_nonce: the old nonce would have expired at 300 s.
         clock.Advance(TimeSpan.FromSeconds(150));
-        using var switched = await SendAsync(factory, client, key, token, next);
+        using var switched = await session.SendAsync(next);
         Assert.Equal(HttpStatusCode.OK, switched.StatusCode);
     }
 

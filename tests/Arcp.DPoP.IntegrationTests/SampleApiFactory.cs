@@ -66,6 +66,23 @@ public class SampleApiFactory : WebApplicationFactory<Program>
     public ProofBuilder Proof(TestKey key, string method, string path, string? token) =>
         new ProofBuilder(key, method, Origin + path).At(Now).ForToken(token);
 
+    /// <summary>Sends one proof in <paramref name="count"/> concurrent requests, spread over the clients (instances).</summary>
+    public static async Task<System.Net.HttpStatusCode[]> SendConcurrentlyAsync(IReadOnlyList<HttpClient> clients, string path, string token, string proof, int count = 64) =>
+        await Task.WhenAll(Enumerable.Range(0, count).Select(async i =>
+        {
+            using var request = Request(HttpMethod.Post, path, token, proof);
+            using var response = await clients[i % clients.Count].SendAsync(request);
+            return response.StatusCode;
+        }));
+
+    /// <summary>Of the statuses, exactly one 200, every other a 401, and no 5xx.</summary>
+    public static void AssertExactlyOneAccepted(System.Net.HttpStatusCode[] statuses)
+    {
+        Assert.Equal(1, statuses.Count(s => s == System.Net.HttpStatusCode.OK));
+        Assert.Equal(statuses.Length - 1, statuses.Count(s => s == System.Net.HttpStatusCode.Unauthorized));
+        Assert.DoesNotContain(statuses, s => (int)s >= 500);
+    }
+
     public static HttpRequestMessage Request(HttpMethod method, string path, string? token, string? proof, string scheme = "DPoP")
     {
         var request = new HttpRequestMessage(method, path);
