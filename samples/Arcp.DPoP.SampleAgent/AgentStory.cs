@@ -1,0 +1,147 @@
+using System.Buffers.Text;
+using System.Net;
+using System.Text.Json;
+using Arcp.DPoP.Client;
+
+namespace Arcp.DPoP.SampleAgent;
+
+/// <summary>
+/// The story of ARCP's "DPoP Key Mismatch" page, told against a DPoP-protected API with a development token endpoint:
+/// a token bound to key A works; rotating to key B but keeping the token is a key mismatch; a replayed proof is
+/// refused; a new token for key B works again.
+/// </summary>
+public sealed class AgentStory
+{
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private readonly Uri _api;
+    private readonly HttpMessageHandler _transport;
+    private readonly StoryWriter _out;
+
+    /// <param name="api">The API's base address.</param>
+    /// <param name="transport">How to reach it (sockets, or an in-memory test server).</param>
+    /// <param name="output">Where the story is told.</param>
+    public AgentStory(Uri api, HttpMessageHandler transport, StoryWriter output)
+    {
+        _api = api;
+        _transport = transport;
+        _out = output;
+    }
+
+    /// <summary>Tells the story; <see langword="true"/> when every step went as it should.</summary>
+    public async Task<bool> RunAsync(CancellationToken cancellationToken = default)
+    {
+        bool ok = true;
+        var register = new Uri(_api, "/agents/register");
+        var tokenEndpoint = new Uri(_api, "/dev/token");
+        using var plain = new HttpClient(_transport, disposeHandler: false) { BaseAddress = _api };
+        using var session = new DPoPSession(DPoPKey.Generate("ES256"));
+        using var signed = new HttpClient(new DPoPMessageHandler(session) { InnerHandler = _transport }, disposeHandler: false) { BaseAddress = _api };
+
+        _out.Step("The agent makes key A and gets a token bound to it");
+        var keyA = session.Key;
+        _out.Info($"key A: {keyA.Algorithm}, thumbprint (jkt) {keyA.Thumbprint}");
+        string tokenA = await session.RequestTokenAsync(plain, tokenEndpoint, [new("agent_id", "sample-agent")], cancellationToken);
+        _out.Good($"token from {tokenEndpoint.AbsolutePath}, cnf.jkt {ConfirmationThumbprint(tokenA)}");
+
+        _out.Step("It registers, with a fresh proof signed by key A");
+        string? replayableProof = null;
+        using (var request = new HttpRequestMessage(HttpMethod.Post, register))
+        using (var response = await signed.SendAsync(request, cancellationToken))
+        {
+            replayableProof = request.Headers.GetValues("DPoP").Single();
+            ok &= await ExpectAsync(response, HttpStatusCode.OK, null, cancellationToken);
+        }
+
+        _out.Step("It rotates to key B but keeps the token bound to key A");
+        var keyB = session.RotateKey();
+        _out.Info($"key B: thumbprint {keyB.Thumbprint}");
+        try
+        {
+            session.CreateProof(HttpMethod.Post, register);
+            _out.Bad("the session signed with key B for key A's token");
+            ok = false;
+        }
+        catch (InvalidOperationException ex)
+        {
+            _out.Refused("DPoPSession will not sign with key B for key A's token: " + ex.Message);
+        }
+
+        _out.Info("A hand-rolled agent signs anyway, with key B, and sends key A's token:");
+        using (var request = new HttpRequestMessage(HttpMethod.Post, register))
+        {
+            request.Headers.TryAddWithoutValidation("Authorization", "DPoP " + tokenA);
+            request.Headers.TryAddWithoutValidation("DPoP", new DPoPProofFactory().CreateProof(keyB, "POST", register, tokenA));
+            using var response = await plain.SendAsync(request, cancellationToken);
+            ok &= await ExpectAsync(response, HttpStatusCode.Unauthorized, DPoPProblem.BindingMismatch, cancellationToken);
+        }
+
+        _out.Step("An attacker replays the proof of step 2 with the stolen token");
+        using (var request = new HttpRequestMessage(HttpMethod.Post, register))
+        {
+            request.Headers.TryAddWithoutValidation("Authorization", "DPoP " + tokenA);
+            request.Headers.TryAddWithoutValidation("DPoP", replayableProof);
+            using var response = await plain.SendAsync(request, cancellationToken);
+            ok &= await ExpectAsync(response, HttpStatusCode.Unauthorized, DPoPProblem.DPoPInvalid, cancellationToken);
+        }
+
+        _out.Step("The fix: a new token for key B");
+        string tokenB = await session.RequestTokenAsync(plain, tokenEndpoint, [new("agent_id", "sample-agent")], cancellationToken);
+        _out.Good($"new token, cnf.jkt {ConfirmationThumbprint(tokenB)} = key B {keyB.Thumbprint}");
+        using (var response = await signed.PostAsync(register, null, cancellationToken))
+        {
+            ok &= await ExpectAsync(response, HttpStatusCode.OK, null, cancellationToken);
+        }
+
+        _out.Step(ok ? "The story went as it should." : "Something did not go as it should (see above).");
+        return ok;
+    }
+
+    private async Task<bool> ExpectAsync(HttpResponseMessage response, HttpStatusCode status, string? slug, CancellationToken cancellationToken)
+    {
+        string body = await response.Content.ReadAsStringAsync(cancellationToken);
+        string shown = Pretty(body);
+        if (response.StatusCode == HttpStatusCode.OK && status == HttpStatusCode.OK)
+        {
+            _out.Good($"{(int)response.StatusCode} {response.StatusCode}");
+            _out.Block(shown);
+            return true;
+        }
+
+        var problem = DPoPProblem.Parse(body);
+        if (response.StatusCode == status && problem?.Slug == slug)
+        {
+            _out.Refused($"{(int)response.StatusCode} {problem!.Title}: {problem.Detail}");
+            foreach (var challenge in response.Headers.WwwAuthenticate)
+            {
+                _out.Info("WWW-Authenticate: " + challenge);
+            }
+
+            _out.Block(shown);
+            return true;
+        }
+
+        _out.Bad($"expected {(int)status} {slug ?? string.Empty}, got {(int)response.StatusCode}");
+        _out.Block(shown);
+        return false;
+    }
+
+    private static string Pretty(string json)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            return JsonSerializer.Serialize(document.RootElement, Indented);
+        }
+        catch (JsonException)
+        {
+            return json;
+        }
+    }
+
+    private static string? ConfirmationThumbprint(string token)
+    {
+        string[] parts = token.Split('.');
+        using var payload = JsonDocument.Parse(Base64Url.DecodeFromChars(parts[1]));
+        return payload.RootElement.GetProperty("cnf").GetProperty("jkt").GetString();
+    }
+}

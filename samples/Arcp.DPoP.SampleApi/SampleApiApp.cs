@@ -1,0 +1,92 @@
+using Arcp.DPoP;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.DataProtection;
+using StackExchange.Redis;
+
+namespace Arcp.DPoP.SampleApi;
+
+/// <summary>
+/// Builds the sample API: <c>AddDPoP()</c> bound from configuration, the agents endpoints, and — when no Authority is
+/// configured — the development token issuer. Program.cs runs it; the sample agent hosts it in-process.
+/// </summary>
+public static class SampleApiApp
+{
+    /// <summary>Builds the application.</summary>
+    /// <param name="args">Command-line arguments (<c>--urls</c>, <c>--Authentication:Schemes:DPoP:...</c>).</param>
+    public static WebApplication Build(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+
+        // With no Authority configured (a fresh clone) the sample issues its own development tokens.
+        var dpopSection = builder.Configuration.GetSection("Authentication:Schemes:DPoP");
+        bool useDevelopmentIssuer = string.IsNullOrEmpty(dpopSection["Authority"]) && string.IsNullOrEmpty(dpopSection["MetadataAddress"]);
+        if (useDevelopmentIssuer)
+        {
+            builder.Services.AddSingleton<DevelopmentTokenIssuer>();
+        }
+
+        var authentication = builder.Services.AddAuthentication()
+            .AddDPoP(); // binds Authentication:Schemes:DPoP (Authority, Audience, Mode, ProofLifetime, RequireNonce...)
+
+        // On a web farm: one Redis for the replay cache and for the Data Protection key ring that protects nonces.
+        string? redisConfiguration = builder.Configuration.GetConnectionString("Redis");
+        if (!string.IsNullOrEmpty(redisConfiguration))
+        {
+            var redisOptions = ConfigurationOptions.Parse(redisConfiguration);
+            redisOptions.AbortOnConnectFail = false;         // start even while Redis is down; requests fail closed meanwhile
+            redisOptions.BacklogPolicy = BacklogPolicy.FailFast;
+            var redis = ConnectionMultiplexer.Connect(redisOptions);
+            builder.Services.AddSingleton<IConnectionMultiplexer>(redis);
+            authentication.AddDPoPRedisReplayCache(o => o.KeyPrefix = "arcp-sample:dpop:jti:");
+            builder.Services.AddDataProtection()
+                .SetApplicationName("Arcp.DPoP.SampleApi")
+                .PersistKeysToStackExchangeRedis(() => redis.GetDatabase(), "arcp-sample:dataprotection-keys");
+        }
+
+        if (useDevelopmentIssuer)
+        {
+            builder.Services.AddOptions<DPoPOptions>(DPoPDefaults.AuthenticationScheme)
+                .Configure<DevelopmentTokenIssuer>((options, issuer) =>
+                {
+                    options.TokenValidationParameters.ValidIssuer = DevelopmentTokenIssuer.Issuer;
+                    options.TokenValidationParameters.IssuerSigningKey = issuer.SigningKey;
+                });
+        }
+
+        builder.Services.AddAuthorizationBuilder()
+            .AddPolicy("agents:admin", policy => policy
+                .AddAuthenticationSchemes(DPoPDefaults.AuthenticationScheme)
+                .RequireAuthenticatedUser()
+                .RequireAssertion(context => context.User.FindFirst("scope")?.Value.Split(' ').Contains("agents:admin") == true));
+        builder.Services.AddControllers().AddApplicationPart(typeof(SampleApiApp).Assembly); // also when hosted by another program
+
+        var app = builder.Build();
+
+        if (useDevelopmentIssuer)
+        {
+            SampleLog.DevelopmentIssuerEnabled(app.Logger);
+        }
+
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapControllers();
+
+        // The same protection on a minimal API endpoint.
+        app.MapGet("/agents/me", (HttpContext context) => Results.Ok(new
+        {
+            agent_id = context.User.FindFirst("sub")?.Value,
+            jkt = context.User.FindFirst(DPoPDefaults.JktClaimType)?.Value,
+        }))
+        .RequireAuthorization(new AuthorizeAttribute { AuthenticationSchemes = DPoPDefaults.AuthenticationScheme });
+
+        app.MapGet("/", () => Results.Ok(new { service = "Arcp.DPoP sample API", token_endpoint = useDevelopmentIssuer ? "/dev/token" : null }));
+
+        if (useDevelopmentIssuer)
+        {
+            app.MapDevelopmentTokenEndpoint();
+        }
+
+        return app;
+    }
+}
