@@ -47,6 +47,11 @@ catch (HttpRequestException ex)
     Console.Error.WriteLine($"Cannot reach the API at {api}: {ex.Message}");
     ok = false;
 }
+catch (Arcp.DPoP.Client.DPoPTokenRequestException ex)
+{
+    Console.Error.WriteLine($"The API's development token endpoint ({api}dev/token) refused the token request: {ex.Message}");
+    ok = false;
+}
 finally
 {
     if (host is not null)
@@ -57,3 +62,6 @@ finally
 }
 
 return ok ? 0 : 1;
+
+/// <summary>The agent's entry point (internal: the sample API's Program is the public one).</summary>
+internal sealed partial class Program;
