@@ -496,6 +496,46 @@ public sealed class DPoPProofValidatorTests : IDisposable
     }
 
     [Fact]
+    public void A_checked_header_is_reused_but_every_signature_is_still_verified()
+    {
+        var validator = Validator();
+        Assert.True(validator.Validate(Proof().Build(), "POST", Uri, Token).IsValid);
+        Assert.True(validator.Validate(Proof().Build(), "POST", Uri, Token).IsValid);
+        Assert.Equal(1, validator.CachedHeaderCount);
+
+        // Same header text, forged signature: refused although the header (and its key) is cached.
+        using var other = TestKey.Create();
+        var forged = validator.Validate(Proof().Build(input => other.Sign(input)), "POST", Uri, Token);
+        Assert.Equal(DPoPFailureCode.ProofSignatureInvalid, forged.Failure?.Code);
+
+        // Failed headers are never cached.
+        Assert.False(validator.Validate(Proof().With(h => h["alg"] = "none").Build(), "POST", Uri, Token).IsValid);
+        Assert.False(validator.Validate(Proof().With(h => h["jwk"] = _key.PrivateJwk()).Build(), "POST", Uri, Token).IsValid);
+        Assert.Equal(1, validator.CachedHeaderCount);
+    }
+
+    [Fact]
+    public void Many_keys_are_validated_concurrently_with_the_key_cache()
+    {
+        var validator = Validator();
+        var keys = Enumerable.Range(0, 8).Select(_ => TestKey.Create()).ToArray();
+        try
+        {
+            var proofs = Enumerable.Range(0, 400).Select(i => Proof(keys[i % keys.Length]).Build()).ToArray();
+            var results = proofs.AsParallel().WithDegreeOfParallelism(8).Select(p => validator.Validate(p, "POST", Uri, Token).IsValid).ToArray();
+            Assert.All(results, Assert.True);
+            Assert.Equal(keys.Length, validator.CachedHeaderCount);
+        }
+        finally
+        {
+            foreach (var key in keys)
+            {
+                key.Dispose();
+            }
+        }
+    }
+
+    [Fact]
     public void The_replay_key_depends_on_key_and_jti()
     {
         string a = DPoPProofValidator.ReplayKey("jkt1", "jti1");

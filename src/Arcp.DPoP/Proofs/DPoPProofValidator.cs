@@ -32,6 +32,7 @@ public sealed class DPoPProofValidator
     private readonly DPoPAlgorithm[] _allowed;
     private readonly string _allowedList;
     private readonly string? _publicOrigin;
+    private readonly ProofHeaderCache _headers = new();
 
     /// <summary>Creates a validator with the proof settings of <paramref name="options"/>.</summary>
     /// <param name="options">The options: <see cref="DPoPOptions.AllowedAlgorithms"/>, <see cref="DPoPOptions.ProofLifetime"/>,
@@ -58,6 +59,9 @@ public sealed class DPoPProofValidator
 
     /// <summary>The normalised <see cref="DPoPOptions.PublicOrigin"/> without a trailing slash, if one is set.</summary>
     internal string? PublicOrigin => _publicOrigin;
+
+    /// <summary>How many checked proof headers (with their imported keys) are cached.</summary>
+    internal int CachedHeaderCount => _headers.Count;
 
     /// <summary>The allowed algorithms, space-separated, as the <c>algs</c> challenge parameter lists them.</summary>
     public string AllowedAlgorithms => _allowedList;
@@ -173,17 +177,25 @@ public sealed class DPoPProofValidator
         byte[] buffer = ArrayPool<byte>.Shared.Rent(Base64UrlStrict.MaxDecodedLength(Math.Max(headerPart.Length, payloadPart.Length)));
         try
         {
-            if (!Base64UrlStrict.TryDecode(headerPart, buffer, out int headerLength))
+            var parsed = new ParsedProof(proof, secondDot);
+            if (!_headers.TryGet(headerPart, out var header))
             {
-                failure = Malformed("The DPoP proof's JOSE header is not valid base64url.");
-                return null;
+                if (!Base64UrlStrict.TryDecode(headerPart, buffer, out int headerLength))
+                {
+                    failure = Malformed("The DPoP proof's JOSE header is not valid base64url.");
+                    return null;
+                }
+
+                header = new ProofHeader();
+                if (!TryReadHeader(buffer.AsSpan(0, headerLength), header, out failure))
+                {
+                    return null;
+                }
+
+                header = _headers.Add(headerPart, header);
             }
 
-            var parsed = new ParsedProof(proof, secondDot);
-            if (!TryReadHeader(buffer.AsSpan(0, headerLength), parsed, out failure))
-            {
-                return null;
-            }
+            parsed.Header = header;
 
             if (!Base64UrlStrict.TryDecode(payloadPart, buffer, out int payloadLength))
             {
@@ -205,7 +217,7 @@ public sealed class DPoPProofValidator
         }
     }
 
-    private bool TryReadHeader(ReadOnlySpan<byte> json, ParsedProof parsed, out DPoPFailure? failure)
+    private bool TryReadHeader(ReadOnlySpan<byte> json, ProofHeader parsed, out DPoPFailure? failure)
     {
         if (!TryReadObject(json, "JOSE header", parsed, ReadHeaderMember,
             static name => Malformed($"The DPoP proof's JOSE header has the member '{name}' twice."), out failure))
@@ -260,7 +272,7 @@ public sealed class DPoPProofValidator
         return true;
     }
 
-    private static DPoPFailure? ReadHeaderMember(ref Utf8JsonReader reader, string name, ParsedProof parsed)
+    private static DPoPFailure? ReadHeaderMember(ref Utf8JsonReader reader, string name, ProofHeader parsed)
     {
         switch (name)
         {
@@ -298,7 +310,7 @@ public sealed class DPoPProofValidator
     /// Reads a header or payload: a JSON object and nothing after it, read member by member by
     /// <see cref="JsonMembers"/>; malformed JSON and excessive nesting are failures, never exceptions.
     /// </summary>
-    private static bool TryReadObject(ReadOnlySpan<byte> json, string part, ParsedProof parsed, JsonMembers.MemberReader<ParsedProof> readMember, Func<string, DPoPFailure> duplicate, out DPoPFailure? failure)
+    private static bool TryReadObject<TState>(ReadOnlySpan<byte> json, string part, TState parsed, JsonMembers.MemberReader<TState> readMember, Func<string, DPoPFailure> duplicate, out DPoPFailure? failure)
     {
         try
         {
@@ -641,36 +653,44 @@ public sealed class DPoPProofValidator
             }
 
             ReadOnlySpan<byte> signature = buffer.AsSpan(written, signatureLength);
-            bool valid;
-            if (algorithm.KeyType == "EC")
+            if (algorithm.KeyType == "EC" && signature.Length != 2 * algorithm.CoordinateSize)
             {
-                if (signature.Length != 2 * algorithm.CoordinateSize)
-                {
-                    return SignatureInvalid(Invariant($"an {algorithm.Name} signature is {2 * algorithm.CoordinateSize} bytes (R || S), this one is {signature.Length}"));
-                }
-
-                using var ecdsa = ImportEC(jwk, algorithm, out var keyFailure);
-                if (ecdsa is null)
-                {
-                    return keyFailure;
-                }
-
-                valid = ecdsa.VerifyData(signingInput, signature, algorithm.Hash, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+                return SignatureInvalid(Invariant($"an {algorithm.Name} signature is {2 * algorithm.CoordinateSize} bytes (R || S), this one is {signature.Length}"));
             }
-            else
+
+            var pool = parsed.Header!.Keys;
+            var key = pool.TryRent();
+            if (key is null)
             {
-                using var rsa = ImportRsa(jwk, out var keyFailure);
-                if (rsa is null)
+                DPoPFailure? keyFailure;
+                key = algorithm.KeyType == "EC" ? ImportEC(jwk, algorithm, out keyFailure) : ImportRsa(jwk, out keyFailure);
+                if (key is null)
                 {
                     return keyFailure;
                 }
+            }
 
-                if (signature.Length != (rsa.KeySize + 7) / 8)
+            bool valid;
+            try
+            {
+                if (key is ECDsa ecdsa)
                 {
-                    return SignatureInvalid(Invariant($"an {algorithm.Name} signature with this key is {(rsa.KeySize + 7) / 8} bytes, this one is {signature.Length}"));
+                    valid = ecdsa.VerifyData(signingInput, signature, algorithm.Hash, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
                 }
+                else
+                {
+                    var rsa = (RSA)key;
+                    if (signature.Length != (rsa.KeySize + 7) / 8)
+                    {
+                        return SignatureInvalid(Invariant($"an {algorithm.Name} signature with this key is {(rsa.KeySize + 7) / 8} bytes, this one is {signature.Length}"));
+                    }
 
-                valid = rsa.VerifyData(signingInput, signature, algorithm.Hash, algorithm.Padding!);
+                    valid = rsa.VerifyData(signingInput, signature, algorithm.Hash, algorithm.Padding!);
+                }
+            }
+            finally
+            {
+                pool.Return(key);
             }
 
             return valid ? null : SignatureInvalid("it does not verify with the proof's jwk; sign the proof with the private key of the jwk it carries");

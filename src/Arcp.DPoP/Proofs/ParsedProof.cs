@@ -5,8 +5,6 @@ namespace Arcp.DPoP;
 /// </summary>
 internal sealed class ParsedProof
 {
-    private string? _jkt;
-
     public ParsedProof(string raw, int secondDot)
     {
         Raw = raw;
@@ -17,13 +15,12 @@ internal sealed class ParsedProof
 
     public int SignatureStart { get; }
 
-    public string? Typ { get; set; }
+    /// <summary>The checked header, shared by every proof with the same header text.</summary>
+    public ProofHeader? Header { get; set; }
 
-    public string? Alg { get; set; }
+    public DPoPAlgorithm? Algorithm => Header?.Algorithm;
 
-    public DPoPAlgorithm? Algorithm { get; set; }
-
-    public ProofJwk? Jwk { get; set; }
+    public ProofJwk? Jwk => Header?.Jwk;
 
     public string? Jti { get; set; }
 
@@ -50,9 +47,7 @@ internal sealed class ParsedProof
     public string? NonStringClaim { get; set; }
 
     /// <summary>The RFC 7638 thumbprint of the proof's jwk.</summary>
-    public string Jkt => _jkt ??= Jwk!.Kty == "EC"
-        ? JwkThumbprint.Compute("EC", crv: Jwk.Crv, x: Jwk.X, y: Jwk.Y)
-        : JwkThumbprint.Compute("RSA", e: Jwk.E, n: Jwk.N);
+    public string Jkt => Header!.Jkt;
 
     public DPoPProof ToProof() =>
         new(Algorithm!.Name, Jwk!.Kty!, Jkt, Jti!, Htm!, Htu!, IssuedAt, Ath, Nonce);
