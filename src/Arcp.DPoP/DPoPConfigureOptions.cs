@@ -46,6 +46,9 @@ internal sealed class DPoPConfigureOptions : IConfigureNamedOptions<DPoPOptions>
         options.RequireHttpsMetadata = ReadBool(section, path, nameof(DPoPOptions.RequireHttpsMetadata)) ?? options.RequireHttpsMetadata;
         options.SaveToken = ReadBool(section, path, nameof(DPoPOptions.SaveToken)) ?? options.SaveToken;
         options.MapInboundClaims = ReadBool(section, path, nameof(DPoPOptions.MapInboundClaims)) ?? options.MapInboundClaims;
+        options.CacheValidatedTokens = ReadBool(section, path, nameof(DPoPOptions.CacheValidatedTokens)) ?? options.CacheValidatedTokens;
+        options.ValidatedTokenCacheDuration = ReadTimeSpan(section, path, nameof(DPoPOptions.ValidatedTokenCacheDuration)) ?? options.ValidatedTokenCacheDuration;
+        options.ValidatedTokenCacheSize = ReadInt(section, path, nameof(DPoPOptions.ValidatedTokenCacheSize)) ?? options.ValidatedTokenCacheSize;
         options.RequireNonce = ReadBool(section, path, nameof(DPoPOptions.RequireNonce)) ?? options.RequireNonce;
         options.NonceLifetime = ReadTimeSpan(section, path, nameof(DPoPOptions.NonceLifetime)) ?? options.NonceLifetime;
         options.ReplayCheckRetryAfter = ReadTimeSpan(section, path, nameof(DPoPOptions.ReplayCheckRetryAfter)) ?? options.ReplayCheckRetryAfter;

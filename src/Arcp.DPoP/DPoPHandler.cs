@@ -158,13 +158,14 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
         }
 
         // 3. The access token itself.
-        var (tokenResult, tokenFailure) = await ValidateTokenAsync(token!).ConfigureAwait(false);
-        if (tokenFailure is not null)
+        var (validated, tokenFailure, tokenException) = await ValidateTokenAsync(token!).ConfigureAwait(false);
+        if (validated is null)
         {
-            return await FailAsync(tokenFailure, tokenResult?.Exception).ConfigureAwait(false);
+            return await FailAsync(tokenFailure!, tokenException).ConfigureAwait(false);
         }
 
-        string? jkt = ReadConfirmationThumbprint(tokenResult!, out string? cnfProblem);
+        string? jkt = validated.Jkt;
+        string? cnfProblem = validated.ConfirmationProblem;
         if (jkt is null)
         {
             if (dpopScheme || Options.Mode == DPoPMode.Required)
@@ -182,9 +183,9 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
                 : "The access token is DPoP-bound but was sent as a Bearer token without a DPoP proof (RFC 9449 §7.2); send it as 'Authorization: DPoP <token>' with a DPoP proof header.")).ConfigureAwait(false);
         }
 
-        var identity = tokenResult!.ClaimsIdentity;
+        var identity = validated.Identity;
         var principal = new ClaimsPrincipal(identity);
-        var tokenValidated = new DPoPTokenValidatedContext(Context, Scheme, Options, tokenResult.SecurityToken, jkt)
+        var tokenValidated = new DPoPTokenValidatedContext(Context, Scheme, Options, validated.SecurityToken, jkt)
         {
             Principal = principal,
             Properties = new AuthenticationProperties(),
@@ -259,7 +260,7 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
             claimsIdentity.AddClaim(new Claim(DPoPDefaults.JktClaimType, jkt, ClaimValueTypes.String, ClaimsIssuer));
         }
 
-        var proofValidated = new DPoPProofValidatedContext(Context, Scheme, Options, dpopProof, tokenResult.SecurityToken)
+        var proofValidated = new DPoPProofValidatedContext(Context, Scheme, Options, dpopProof, validated.SecurityToken)
         {
             Principal = principal,
             Properties = properties,
@@ -375,8 +376,15 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
         return true;
     }
 
-    private async Task<(TokenValidationResult? Result, DPoPFailure? Failure)> ValidateTokenAsync(string token)
+    private async Task<(ValidatedToken? Token, DPoPFailure? Failure, Exception? Cause)> ValidateTokenAsync(string token)
     {
+        var cache = Options.TokenCache;
+        object? keysVersion = cache is null ? null : await CurrentIssuerKeysAsync().ConfigureAwait(false);
+        if (keysVersion is not null && cache!.TryGet(token, keysVersion, out var cached))
+        {
+            return (cached, null, null);
+        }
+
         TokenValidationResult result;
         try
         {
@@ -393,20 +401,47 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             Log.TokenValidationFailed(Logger, Context.TraceIdentifier, ex);
-            return (null, new(DPoPFailureCode.TokenInvalid, "The access token could not be validated."));
+            return (null, new(DPoPFailureCode.TokenInvalid, "The access token could not be validated."), ex);
         }
 
-        if (result.IsValid)
+        if (!result.IsValid)
         {
-            return (result, null);
+            if (result.Exception is not null)
+            {
+                Log.TokenValidationFailed(Logger, Context.TraceIdentifier, result.Exception);
+            }
+
+            return (null, DescribeTokenFailure(result.Exception, token), result.Exception);
         }
 
-        if (result.Exception is not null)
+        string? jkt = ReadConfirmationThumbprint(result, out string? cnfProblem);
+        var validated = new ValidatedToken(result.ClaimsIdentity, result.SecurityToken, jkt, cnfProblem);
+        if (keysVersion is not null)
         {
-            Log.TokenValidationFailed(Logger, Context.TraceIdentifier, result.Exception);
+            cache!.Add(token, validated, new DateTimeOffset(result.SecurityToken.ValidTo, TimeSpan.Zero), keysVersion);
         }
 
-        return (result, DescribeTokenFailure(result.Exception, token));
+        return (validated, null, null);
+    }
+
+    // What the issuer's signing keys are right now: the metadata configuration object (replaced on every refresh) or
+    // the configured keys. Null when unknown, and then nothing is cached.
+    private async ValueTask<object?> CurrentIssuerKeysAsync()
+    {
+        if (Options.ConfigurationManager is { } manager)
+        {
+            try
+            {
+                return await manager.GetConfigurationAsync(Context.RequestAborted).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                return null;
+            }
+        }
+
+        var parameters = Options.TokenValidationParameters;
+        return (object?)parameters.IssuerSigningKey ?? parameters.IssuerSigningKeys;
     }
 
     private DPoPFailure DescribeTokenFailure(Exception? exception, string token)

@@ -111,6 +111,21 @@ public class DPoPOptions : AuthenticationSchemeOptions
     /// <summary>The <c>Retry-After</c> of the 503 sent when the replay cache cannot answer. Default 2 seconds.</summary>
     public TimeSpan ReplayCheckRetryAfter { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// Whether access tokens that passed validation are cached (by SHA-256 of the token) so an agent's session pays
+    /// the token signature check once; the proof is still validated in full on every request. Default
+    /// <see langword="false"/>. Trade-off: a token signed with a key the issuer revoked but still publishes stays
+    /// accepted until its entry expires (<see cref="ValidatedTokenCacheDuration"/>); the cache empties itself when the
+    /// issuer's signing keys change.
+    /// </summary>
+    public bool CacheValidatedTokens { get; set; }
+
+    /// <summary>The longest a validated token is cached (never past its <c>exp</c>). Default 5 minutes.</summary>
+    public TimeSpan ValidatedTokenCacheDuration { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The most validated tokens cached. Default 10,000.</summary>
+    public int ValidatedTokenCacheSize { get; set; } = 10_000;
+
     /// <summary>Whether the access token is stored in the <see cref="AuthenticationProperties"/> after a successful authentication.</summary>
     public bool SaveToken { get; set; }
 
@@ -123,6 +138,9 @@ public class DPoPOptions : AuthenticationSchemeOptions
         get => (DPoPEvents)base.Events!;
         set => base.Events = value;
     }
+
+    /// <summary>The validated-token cache, when <see cref="CacheValidatedTokens"/> (set when the options are post-configured).</summary>
+    internal ValidatedTokenCache? TokenCache { get; set; }
 
     /// <summary>The proof validator built from these options (set when the options are post-configured).</summary>
     internal DPoPProofValidator? ProofValidator { get; set; }

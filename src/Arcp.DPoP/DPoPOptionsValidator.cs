@@ -94,6 +94,13 @@ internal sealed class DPoPOptionsValidator : IValidateOptions<DPoPOptions>
             }
         }
 
+        if (options.CacheValidatedTokens &&
+            (options.ValidatedTokenCacheDuration <= TimeSpan.Zero || options.ValidatedTokenCacheDuration > TimeSpan.FromHours(1) ||
+             options.ValidatedTokenCacheSize < 1))
+        {
+            errors.Add($"{scheme}: with CacheValidatedTokens, ValidatedTokenCacheDuration must be more than zero and at most 1 hour, and ValidatedTokenCacheSize at least 1.");
+        }
+
         if (options.ReplayCheckRetryAfter < TimeSpan.FromSeconds(1) || options.ReplayCheckRetryAfter > TimeSpan.FromMinutes(5))
         {
             errors.Add($"{scheme}: ReplayCheckRetryAfter is {options.ReplayCheckRetryAfter}; it must be from 1 second to 5 minutes.");

@@ -80,6 +80,11 @@ internal sealed class DPoPPostConfigureOptions : IPostConfigureOptions<DPoPOptio
             algorithmsSupported &= DPoPAlgorithm.Find(algorithm) is not null;
         }
 
+        if (options.CacheValidatedTokens)
+        {
+            options.TokenCache = new ValidatedTokenCache(options);
+        }
+
         if (algorithmsSupported)
         {
             options.ProofValidator = new DPoPProofValidator(options);

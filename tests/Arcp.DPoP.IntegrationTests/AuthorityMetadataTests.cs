@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
@@ -24,6 +25,7 @@ public sealed class AuthorityMetadataTests : IAsyncLifetime
     private WebApplication? _issuer;
     private WebApplication? _api;
     private HttpClient? _client;
+    private HttpMessageHandler? _backchannel;
     private int _jwksRequests;
 
     public async Task InitializeAsync()
@@ -50,25 +52,31 @@ public sealed class AuthorityMetadataTests : IAsyncLifetime
             }
         });
         await _issuer.StartAsync();
-        var backchannel = _issuer.GetTestServer().CreateHandler();
+        _backchannel = _issuer.GetTestServer().CreateHandler();
+        _api = await StartApiAsync(cacheValidatedTokens: false);
+        _client = _api.GetTestClient();
+    }
 
+    private async Task<WebApplication> StartApiAsync(bool cacheValidatedTokens)
+    {
         var apiBuilder = WebApplication.CreateSlimBuilder();
         apiBuilder.WebHost.UseTestServer();
         apiBuilder.Services.AddAuthentication().AddDPoP(o =>
         {
             o.Authority = IssuerUri;
             o.Audience = "orders-api";
-            o.BackchannelHttpHandler = backchannel;
+            o.BackchannelHttpHandler = _backchannel;
             o.RefreshInterval = TimeSpan.FromSeconds(1);
+            o.CacheValidatedTokens = cacheValidatedTokens;
         });
         apiBuilder.Services.AddAuthorization();
-        _api = apiBuilder.Build();
-        _api.UseAuthentication();
-        _api.UseAuthorization();
-        _api.MapPost("/orders", (HttpContext c) => Results.Ok(new { sub = c.User.FindFirst("sub")?.Value }))
+        var api = apiBuilder.Build();
+        api.UseAuthentication();
+        api.UseAuthorization();
+        api.MapPost("/orders", (HttpContext c) => Results.Ok(new { sub = c.User.FindFirst("sub")?.Value }))
             .RequireAuthorization(new AuthorizeAttribute { AuthenticationSchemes = DPoPDefaults.AuthenticationScheme });
-        await _api.StartAsync();
-        _client = _api.GetTestClient();
+        await api.StartAsync();
+        return api;
     }
 
     public async Task DisposeAsync()
@@ -119,11 +127,13 @@ public sealed class AuthorityMetadataTests : IAsyncLifetime
         });
     }
 
-    private async Task<HttpResponseMessage> CallAsync(TestKey key, string token)
+    private Task<HttpResponseMessage> CallAsync(TestKey key, string token) => CallAsync(_client!, key, token);
+
+    private static async Task<HttpResponseMessage> CallAsync(HttpClient client, TestKey key, string token)
     {
         string proof = new ProofBuilder(key, "POST", "http://localhost/orders").ForToken(token).Build();
         using var request = SampleApiFactory.Request(HttpMethod.Post, "/orders", token, proof);
-        return await _client!.SendAsync(request);
+        return await client.SendAsync(request);
     }
 
     [Fact]
@@ -154,6 +164,45 @@ public sealed class AuthorityMetadataTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.True(_jwksRequests > before, "the JWKS was fetched again");
+    }
+
+    [Fact]
+    public async Task The_validated_token_cache_empties_when_the_issuers_keys_change()
+    {
+        await using var api = await StartApiAsync(cacheValidatedTokens: true);
+        using var client = api.GetTestClient();
+        using var agentKey = TestKey.Create();
+        string token = IssueToken("key-1", agentKey.Jkt);
+        using (var first = await CallAsync(client, agentKey, token))
+        {
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        }
+
+        // The issuer revokes key-1 and publishes key-2; a token naming key-2 makes the API refresh its metadata.
+        await Task.Delay(TimeSpan.FromSeconds(1.1));
+        lock (_issuerKeys)
+        {
+            _issuerKeys.RemoveAll(k => k.Kid == "key-1");
+        }
+
+        string newKid = AddIssuerKey();
+        var status = HttpStatusCode.Unauthorized;
+        for (int attempt = 0; attempt < 50 && status != HttpStatusCode.OK; attempt++)
+        {
+            using var response = await CallAsync(client, agentKey, IssueToken(newKid, agentKey.Jkt));
+            status = response.StatusCode;
+            if (status != HttpStatusCode.OK)
+            {
+                await Task.Delay(100);
+            }
+        }
+
+        Assert.Equal(HttpStatusCode.OK, status);
+
+        // The refresh emptied the cache: only the new token is in it. The old token is validated again from scratch,
+        // exactly as without the cache (Microsoft.IdentityModel may still accept it with its last known good keys).
+        var options = api.Services.GetRequiredService<IOptionsMonitor<DPoPOptions>>().Get(DPoPDefaults.AuthenticationScheme);
+        Assert.Equal(1, options.TokenCache!.Count);
     }
 
     [Fact]

@@ -1,0 +1,95 @@
+using System.Net;
+using Arcp.DPoP.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Arcp.DPoP.IntegrationTests;
+
+/// <summary>The opt-in validated-token cache: faster repeats, never past exp, and the proof still checked every time.</summary>
+public sealed class ValidatedTokenCacheTests
+{
+    private const string Register = "/agents/register";
+
+    private static SampleApiFactory Factory(FakeTimeProvider clock, List<int>? jktClaimCounts = null)
+    {
+        var factory = new SampleApiFactory
+        {
+            Clock = clock,
+            ExtraServices = s => s.PostConfigure<DPoPOptions>(DPoPDefaults.AuthenticationScheme, o =>
+            {
+                o.Events.OnProofValidated = c =>
+                {
+                    jktClaimCounts?.Add(c.Principal!.FindAll(DPoPDefaults.JktClaimType).Count());
+                    return Task.CompletedTask;
+                };
+            }),
+        };
+        factory.Settings["Authentication:Schemes:DPoP:CacheValidatedTokens"] = "true";
+        return factory;
+    }
+
+    [Fact]
+    public async Task A_cached_token_still_needs_a_fresh_valid_proof_every_time()
+    {
+        var counts = new List<int>();
+        await using var factory = Factory(new FakeTimeProvider(DateTimeOffset.UtcNow), counts);
+        using var client = factory.CreateClient();
+        using var key = TestKey.Create();
+        using var other = TestKey.Create();
+        string token = await factory.GetTokenAsync(client, key);
+        var options = factory.Services.GetRequiredService<IOptionsMonitor<DPoPOptions>>().Get(DPoPDefaults.AuthenticationScheme);
+
+        string proof = factory.Proof(key, "POST", Register, token).Build();
+        for (int i = 0; i < 3; i++)
+        {
+            using var ok = await client.SendAsync(SampleApiFactory.Request(HttpMethod.Post, Register, token, factory.Proof(key, "POST", Register, token).Build()));
+            Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        }
+
+        Assert.Equal(1, options.TokenCache!.Count);
+        Assert.Equal([1, 1, 1], counts); // one jkt claim per request: the cached identity is never changed
+
+        using var first = await client.SendAsync(SampleApiFactory.Request(HttpMethod.Post, Register, token, proof));
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        using var replay = await client.SendAsync(SampleApiFactory.Request(HttpMethod.Post, Register, token, proof));
+        await Problem.AssertAsync(replay, "dpop-invalid");
+        using var mismatch = await client.SendAsync(SampleApiFactory.Request(HttpMethod.Post, Register, token, factory.Proof(other, "POST", Register, token).Build()));
+        await Problem.AssertAsync(mismatch, "dpop-binding-mismatch");
+        using var noProof = await client.SendAsync(SampleApiFactory.Request(HttpMethod.Post, Register, token, null));
+        await Problem.AssertAsync(noProof, "dpop-required");
+    }
+
+    [Fact]
+    public async Task A_cached_token_expires_with_its_exp()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var factory = Factory(clock);
+        using var client = factory.CreateClient();
+        using var key = TestKey.Create();
+        string token = await factory.GetTokenAsync(client, key);
+        using var ok = await client.SendAsync(SampleApiFactory.Request(HttpMethod.Post, Register, token, factory.Proof(key, "POST", Register, token).Build()));
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+
+        // The development token lives 10 minutes; the token validation clock skew adds 5 more.
+        clock.Advance(TimeSpan.FromMinutes(16));
+        using var late = await client.SendAsync(SampleApiFactory.Request(HttpMethod.Post, Register, token, factory.Proof(key, "POST", Register, token).Build()));
+        var problem = await Problem.AssertAsync(late, "authentication-failed");
+        Assert.Contains("expired", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_forged_token_is_never_served_from_the_cache()
+    {
+        await using var factory = Factory(new FakeTimeProvider(DateTimeOffset.UtcNow));
+        using var client = factory.CreateClient();
+        using var key = TestKey.Create();
+        string token = await factory.GetTokenAsync(client, key);
+        using var ok = await client.SendAsync(SampleApiFactory.Request(HttpMethod.Post, Register, token, factory.Proof(key, "POST", Register, token).Build()));
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+
+        string tampered = token[..^4] + (token[^4] == 'A' ? "BBBB" : "AAAA");
+        using var forged = await client.SendAsync(SampleApiFactory.Request(HttpMethod.Post, Register, tampered, factory.Proof(key, "POST", Register, tampered).Build()));
+        await Problem.AssertAsync(forged, "authentication-failed");
+    }
+}
