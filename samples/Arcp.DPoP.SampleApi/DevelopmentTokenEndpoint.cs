@@ -35,7 +35,7 @@ public static partial class DevelopmentTokenEndpoint
         }
 
         // The same htu rules as the API (PublicOrigin behind a proxy); no access token yet, so no ath.
-        var result = new DPoPProofValidator(options).Validate(proofs[0]!, request);
+        var result = new DPoPProofValidator(options).Validate(proofs[0]!, request, accessToken: null);
         if (!result.IsValid)
         {
             return TokenError("invalid_dpop_proof", result.Failure.Detail);

@@ -142,7 +142,7 @@ public sealed class DPoPSessionTests
         await using var app = builder.Build();
         app.MapPost("/token", (HttpRequest request) =>
         {
-            var result = new DPoPProofValidator(new DPoPOptions()).Validate(request.Headers["DPoP"].ToString(), request);
+            var result = new DPoPProofValidator(new DPoPOptions()).Validate(request.Headers["DPoP"].ToString(), request, accessToken: null);
             if (!result.IsValid)
             {
                 return Results.Json(new { error = "invalid_dpop_proof", error_description = result.Failure.Detail }, statusCode: 400);

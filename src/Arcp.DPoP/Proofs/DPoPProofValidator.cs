@@ -92,9 +92,9 @@ public sealed class DPoPProofValidator
     /// </summary>
     /// <param name="proof">The <c>DPoP</c> header value.</param>
     /// <param name="request">The request the proof was sent with.</param>
-    /// <param name="accessToken">The access token presented with the proof, if any: then <c>ath</c> is required and checked.</param>
+    /// <param name="accessToken">The access token presented with the proof (then <c>ath</c> is required and checked), or <see langword="null"/> (a token request).</param>
     /// <returns>The validated proof, or the first check that failed; a bad proof never throws.</returns>
-    public DPoPProofValidationResult Validate(string proof, HttpRequest request, string? accessToken = null)
+    public DPoPProofValidationResult Validate(string proof, HttpRequest request, string? accessToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (!TryGetRequestHtu(request, out string expectedHtu, out var failure))

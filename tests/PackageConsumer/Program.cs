@@ -1,0 +1,30 @@
+using Arcp.DPoP;
+using Arcp.DPoP.Client;
+using Microsoft.Extensions.Options;
+
+// Uses each package's public API as a user would, then checks a client proof against the server validator.
+var builder = WebApplication.CreateBuilder(args);
+builder.Services.AddAuthentication()
+    .AddDPoP(o =>
+    {
+        o.Audience = "arcp-api";
+        o.TokenValidationParameters.IssuerSigningKey = new Microsoft.IdentityModel.Tokens.SymmetricSecurityKey(new byte[32]);
+    })
+    .AddDPoPRedisReplayCache(o => o.Configuration = "127.0.0.1:6379");
+builder.Services.AddSingleton(new DPoPSession());
+builder.Services.AddHttpClient("arcp").AddDPoP();
+await using var app = builder.Build();
+
+var options = app.Services.GetRequiredService<IOptionsMonitor<DPoPOptions>>().Get(DPoPDefaults.AuthenticationScheme);
+using var key = DPoPKey.Generate("ES256");
+var uri = new Uri("https://api.example.com/agents/register");
+string proof = new DPoPProofFactory().CreateProof(key, "POST", uri);
+var result = new DPoPProofValidator(options).Validate(proof, "POST", uri.ToString());
+if (!result.IsValid || result.Proof.Jkt != key.Thumbprint || JwkThumbprint.Compute(key.PublicJwk) != key.Thumbprint)
+{
+    Console.Error.WriteLine("package consumer: the client's proof did not pass the server's validator: " + result.Failure);
+    return 1;
+}
+
+Console.WriteLine($"package consumer: Arcp.DPoP, Arcp.DPoP.StackExchangeRedis and Arcp.DPoP.Client work together (jkt {key.Thumbprint}).");
+return 0;
