@@ -53,6 +53,22 @@ public static class SampleApiApp
                 });
         }
 
+        // Benchmark:CompareJwtBearer=true adds the same endpoint behind plain JwtBearer (same app, same token signer),
+        // so benchmarks/e2e can measure DPoP against the bearer baseline.
+        bool compareJwtBearer = builder.Configuration.GetValue<bool>("Benchmark:CompareJwtBearer");
+        if (compareJwtBearer && useDevelopmentIssuer)
+        {
+            authentication.AddJwtBearer();
+            builder.Services.AddOptions<Microsoft.AspNetCore.Authentication.JwtBearer.JwtBearerOptions>(Microsoft.AspNetCore.Authentication.JwtBearer.JwtBearerDefaults.AuthenticationScheme)
+                .Configure<DevelopmentTokenIssuer>((options, issuer) =>
+                {
+                    options.MapInboundClaims = false;
+                    options.TokenValidationParameters.ValidIssuer = DevelopmentTokenIssuer.Issuer;
+                    options.TokenValidationParameters.ValidAudience = builder.Configuration["Authentication:Schemes:DPoP:Audience"] ?? "arcp-api";
+                    options.TokenValidationParameters.IssuerSigningKey = issuer.SigningKey;
+                });
+        }
+
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy("agents:admin", policy => policy
                 .AddAuthenticationSchemes(DPoPDefaults.AuthenticationScheme)
@@ -80,6 +96,14 @@ public static class SampleApiApp
         }))
         .RequireAuthorization(new AuthorizeAttribute { AuthenticationSchemes = DPoPDefaults.AuthenticationScheme });
 
+        if (compareJwtBearer && useDevelopmentIssuer)
+        {
+            app.MapPost("/bench/bearer/register", (HttpContext context) => Results.Ok(new AgentRegistrationResult(context.User.FindFirst("sub")?.Value)))
+                .RequireAuthorization(new AuthorizeAttribute { AuthenticationSchemes = Microsoft.AspNetCore.Authentication.JwtBearer.JwtBearerDefaults.AuthenticationScheme });
+            app.MapPost("/bench/dpop/register", (HttpContext context) => Results.Ok(new AgentRegistrationResult(context.User.FindFirst("sub")?.Value)))
+                .RequireAuthorization(new AuthorizeAttribute { AuthenticationSchemes = DPoPDefaults.AuthenticationScheme });
+        }
+
         app.MapGet("/", () => Results.Ok(new { service = "Arcp.DPoP sample API", token_endpoint = useDevelopmentIssuer ? "/dev/token" : null }));
 
         if (useDevelopmentIssuer)
@@ -90,3 +114,7 @@ public static class SampleApiApp
         return app;
     }
 }
+
+/// <summary>The benchmark endpoints' answer.</summary>
+/// <param name="AgentId">The token's <c>sub</c>.</param>
+public sealed record AgentRegistrationResult(string? AgentId);

@@ -528,7 +528,10 @@ public sealed class DPoPProofValidator
             return new(DPoPFailureCode.HtuMismatch, $"The DPoP proof has no htu; it must be the request URI without query and fragment, '{expectedHtu}'.");
         }
 
-        if (!HtuNormalizer.TryNormalize(parsed.Htu, out string actualHtu, out string? htuError))
+        // The usual case costs one comparison: a client that sends the URI already normalised.
+        string? actualHtu = string.Equals(parsed.Htu, expectedHtu, StringComparison.Ordinal) ? expectedHtu : null;
+        string? htuError = null;
+        if (actualHtu is null && !HtuNormalizer.TryNormalize(parsed.Htu, out actualHtu, out htuError))
         {
             return new(DPoPFailureCode.HtuMismatch, $"The DPoP proof's htu '{Sanitize.ForDetail(parsed.Htu)}' is not usable: {htuError}. It must be the request URI, '{expectedHtu}'.");
         }

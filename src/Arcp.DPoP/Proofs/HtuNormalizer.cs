@@ -28,6 +28,13 @@ public static class HtuNormalizer
             return false;
         }
 
+        if (IsAlreadyNormal(uri))
+        {
+            normalized = uri; // the common case: nothing to rewrite, nothing to allocate
+            error = null;
+            return true;
+        }
+
         ReadOnlySpan<char> s = uri.AsSpan();
         int schemeEnd = s.IndexOf("://", StringComparison.Ordinal);
         if (schemeEnd <= 0)
@@ -105,6 +112,43 @@ public static class HtuNormalizer
         builder.Append(normalizedPath);
         normalized = builder.ToString();
         error = null;
+        return true;
+    }
+
+    // "http(s)://" + lower-case host without port or with a non-default one + a path of plain path characters with no
+    // '%' and no dot segment: exactly what TryNormalize would return, so it is returned as it is.
+    private static bool IsAlreadyNormal(string uri)
+    {
+        int start = uri.StartsWith("https://", StringComparison.Ordinal) ? 8 : uri.StartsWith("http://", StringComparison.Ordinal) ? 7 : -1;
+        if (start < 0)
+        {
+            return false;
+        }
+
+        int pathStart = uri.IndexOf('/', start);
+        if (pathStart <= start)
+        {
+            return false;
+        }
+
+        for (int i = start; i < pathStart; i++)
+        {
+            char c = uri[i];
+            if (!(char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-' || c == '.'))
+            {
+                return false; // upper case, a port, IPv6, userinfo...: the full path
+            }
+        }
+
+        for (int i = pathStart; i < uri.Length; i++)
+        {
+            char c = uri[i];
+            if (c == '.' ? (uri[i - 1] == '/' && (i + 1 == uri.Length || uri[i + 1] == '/' || uri[i + 1] == '.')) : !IsPathChar(c))
+            {
+                return false;
+            }
+        }
+
         return true;
     }
 
