@@ -14,6 +14,7 @@ namespace Arcp.DPoP.Benchmarks;
 /// Needs the redis-server binary on PATH.
 /// </summary>
 [MemoryDiagnoser]
+[SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 10)]
 public class ReplayCacheBenchmarks
 {
     private const int Concurrent = 64;
