@@ -95,6 +95,18 @@ public sealed class DPoPProofValidatorTests : IDisposable
     }
 
     [Fact]
+    public void A_signature_in_non_canonical_base64url_is_refused()
+    {
+        // An ES256 signature is 64 bytes: 86 characters whose last one has 4 unused bits. Setting one of them keeps
+        // the decoded bytes, so without the canonical check the altered proof would still verify.
+        string proof = Proof().Build();
+        char last = proof[^1];
+        string altered = proof[..^1] + (last == 'A' ? 'B' : (char)(last + 1));
+        var failure = Fails(altered);
+        Assert.Equal(DPoPFailureCode.ProofMalformed, failure.Code);
+    }
+
+    [Fact]
     public void Duplicate_header_members_are_refused()
     {
         var builder = Proof();
@@ -130,6 +142,18 @@ public sealed class DPoPProofValidatorTests : IDisposable
         builder.RawPayload = builder.Payload.ToJsonString().TrimEnd('}') + ",\"x\":" + new string('[', 5000) + new string(']', 5000) + "}";
         var failure = Fails(builder.Build(), configure: o => o.MaxProofLength = 65536);
         Assert.Equal(DPoPFailureCode.ProofMalformed, failure.Code);
+    }
+
+    [Fact]
+    public void Invalid_utf8_in_a_claim_is_malformed_not_an_exception()
+    {
+        var builder = Proof();
+        string header = Base64Url.EncodeToString(System.Text.Encoding.UTF8.GetBytes(builder.Header.ToJsonString()));
+        byte[] payload = System.Text.Encoding.UTF8.GetBytes("{\"jti\":\"ab\u00e5\",\"htm\":\"POST\"}");
+        payload[10] = 0xE5; // a lone lead byte inside the jti string
+        string input = header + "." + Base64Url.EncodeToString(payload);
+        string proof = input + "." + Base64Url.EncodeToString(_key.Sign(System.Text.Encoding.ASCII.GetBytes(input)));
+        Assert.Equal(DPoPFailureCode.ProofMalformed, Fails(proof).Code);
     }
 
     [Fact]

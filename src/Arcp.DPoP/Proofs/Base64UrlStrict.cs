@@ -13,7 +13,29 @@ internal static class Base64UrlStrict
         SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_");
 
     public static bool IsValid(ReadOnlySpan<char> value) =>
-        !value.IsEmpty && !value.ContainsAnyExcept(Alphabet) && value.Length % 4 != 1;
+        !value.IsEmpty && !value.ContainsAnyExcept(Alphabet) && value.Length % 4 != 1 && IsCanonicalEnd(value);
+
+    // RFC 4648 §3.5: the unused low bits of the last character are zero. Otherwise several texts decode to the same
+    // bytes, and a proof could be altered without breaking its signature.
+    private static bool IsCanonicalEnd(ReadOnlySpan<char> value)
+    {
+        int unusedBits = (value.Length % 4) switch { 2 => 4, 3 => 2, _ => 0 };
+        if (unusedBits == 0)
+        {
+            return true;
+        }
+
+        char last = value[^1];
+        int sextet = last switch
+        {
+            >= 'A' and <= 'Z' => last - 'A',
+            >= 'a' and <= 'z' => last - 'a' + 26,
+            >= '0' and <= '9' => last - '0' + 52,
+            '-' => 62,
+            _ => 63,
+        };
+        return (sextet & ((1 << unusedBits) - 1)) == 0;
+    }
 
     public static bool TryDecode(ReadOnlySpan<char> value, Span<byte> destination, out int bytesWritten)
     {

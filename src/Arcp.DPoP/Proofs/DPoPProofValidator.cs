@@ -327,9 +327,10 @@ public sealed class DPoPProofValidator
                 failure = Malformed($"The DPoP proof's {part} has data after its JSON object.");
             }
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
-            failure = Malformed($"The DPoP proof's {part} is not valid JSON.");
+            // InvalidOperationException: a string that is not valid UTF-8 (found by the fuzz tests).
+            failure = Malformed($"The DPoP proof's {part} is not valid JSON in UTF-8.");
         }
 
         return failure is null;
