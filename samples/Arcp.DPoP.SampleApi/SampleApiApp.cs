@@ -1,6 +1,7 @@
 using Arcp.DPoP;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.DataProtection;
+using OpenTelemetry.Metrics;
 using StackExchange.Redis;
 
 namespace Arcp.DPoP.SampleApi;
@@ -30,6 +31,7 @@ public static class SampleApiApp
 
         // On a web farm: one Redis for the replay cache and for the Data Protection key ring that protects nonces.
         string? redisConfiguration = builder.Configuration.GetConnectionString("Redis");
+        var health = builder.Services.AddHealthChecks();
         if (!string.IsNullOrEmpty(redisConfiguration))
         {
             var redisOptions = ConfigurationOptions.Parse(redisConfiguration);
@@ -38,6 +40,7 @@ public static class SampleApiApp
             var redis = ConnectionMultiplexer.Connect(redisOptions);
             builder.Services.AddSingleton<IConnectionMultiplexer>(redis);
             authentication.AddDPoPRedisReplayCache(o => o.KeyPrefix = "arcp-sample:dpop:jti:");
+            health.AddDPoPReplayCacheHealthCheck(tags: ["ready"]);
             builder.Services.AddDataProtection()
                 .SetApplicationName("Arcp.DPoP.SampleApi")
                 .PersistKeysToStackExchangeRedis(() => redis.GetDatabase(), "arcp-sample:dataprotection-keys");
@@ -51,6 +54,14 @@ public static class SampleApiApp
                     options.TokenValidationParameters.ValidIssuer = DevelopmentTokenIssuer.Issuer;
                     options.TokenValidationParameters.IssuerSigningKey = issuer.SigningKey;
                 });
+        }
+
+        // Telemetry:ConsoleExporter=true prints the Arcp.DPoP meter (accepted, rejected by problem type, duration).
+        if (builder.Configuration.GetValue<bool>("Telemetry:ConsoleExporter"))
+        {
+            builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
+                .AddMeter(DPoPDefaults.MeterName)
+                .AddConsoleExporter((_, reader) => reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = 10_000));
         }
 
         // Benchmark:CompareJwtBearer=true adds the same endpoint behind plain JwtBearer (same app, same token signer),
@@ -103,6 +114,8 @@ public static class SampleApiApp
             app.MapPost("/bench/dpop/register", (HttpContext context) => Results.Ok(new AgentRegistrationResult(context.User.FindFirst("sub")?.Value)))
                 .RequireAuthorization(new AuthorizeAttribute { AuthenticationSchemes = DPoPDefaults.AuthenticationScheme });
         }
+
+        app.MapHealthChecks("/health");
 
         app.MapGet("/", () => Results.Ok(new { service = "Arcp.DPoP sample API", token_endpoint = useDevelopmentIssuer ? "/dev/token" : null }));
 

@@ -2,6 +2,7 @@ using Arcp.DPoP;
 using Arcp.DPoP.StackExchangeRedis;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -32,5 +33,23 @@ public static class DPoPRedisExtensions
         services.AddSingleton<RedisDPoPReplayCache>();
         services.AddSingleton<IDPoPReplayCache>(sp => sp.GetRequiredService<RedisDPoPReplayCache>());
         return builder;
+    }
+
+    /// <summary>
+    /// Adds a health check that PINGs the Redis replay cache (<c>AddDPoPRedisReplayCache</c>): Unhealthy (or
+    /// <paramref name="failureStatus"/>) while it cannot answer, when every DPoP request is refused with 503.
+    /// </summary>
+    /// <param name="builder">The health checks builder from <c>AddHealthChecks()</c>.</param>
+    /// <param name="name">The check's name. Default <c>dpop-replay-cache</c>.</param>
+    /// <param name="failureStatus">The status reported when Redis does not answer. Default Unhealthy.</param>
+    /// <param name="tags">Tags to filter the check by, e.g. <c>ready</c>.</param>
+    public static IHealthChecksBuilder AddDPoPReplayCacheHealthCheck(this IHealthChecksBuilder builder, string name = "dpop-replay-cache", HealthStatus? failureStatus = null, IEnumerable<string>? tags = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        return builder.Add(new HealthCheckRegistration(
+            name,
+            sp => new DPoPReplayCacheHealthCheck(sp.GetRequiredService<RedisDPoPReplayCache>()),
+            failureStatus,
+            tags));
     }
 }

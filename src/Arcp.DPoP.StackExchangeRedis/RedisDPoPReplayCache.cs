@@ -58,6 +58,14 @@ public sealed class RedisDPoPReplayCache : IDPoPReplayCache, IAsyncDisposable
         return await database.StringSetAsync(_options.KeyPrefix + key, Used, timeToLive, When.NotExists).ConfigureAwait(false);
     }
 
+    /// <summary>Asks Redis for a <c>PING</c>: how long the store takes to answer. Throws when it cannot answer.</summary>
+    /// <param name="cancellationToken">Cancels the wait for a connection.</param>
+    public async Task<TimeSpan> PingAsync(CancellationToken cancellationToken = default)
+    {
+        var connection = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.GetDatabase(_options.Database).PingAsync().ConfigureAwait(false);
+    }
+
     private async ValueTask<IConnectionMultiplexer> ConnectAsync(CancellationToken cancellationToken)
     {
         if (Volatile.Read(ref _connection) is { } existing)

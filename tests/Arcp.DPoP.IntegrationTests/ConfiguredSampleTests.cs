@@ -172,6 +172,17 @@ public sealed class ConfiguredSampleTests
     }
 
     [Fact]
+    public async Task The_sample_exports_the_Arcp_DPoP_meter_to_the_console_when_asked()
+    {
+        await using var factory = new SampleApiFactory();
+        factory.Settings["Telemetry:ConsoleExporter"] = "true";
+        using var client = factory.CreateClient();
+        using var response = await client.PostAsync(Register, null);
+        await Problem.AssertAsync(response, "authentication-failed");
+        Assert.NotNull(factory.Services.GetService<OpenTelemetry.Metrics.MeterProvider>());
+    }
+
+    [Fact]
     public async Task Logs_carry_the_request_id_and_never_the_token_or_proof()
     {
         var collector = new FakeLogCollector();

@@ -32,7 +32,19 @@ public sealed class RedisOutageTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
         }
 
+        using (var healthy = await client.GetAsync("/health"))
+        {
+            Assert.Equal(HttpStatusCode.OK, healthy.StatusCode);
+            Assert.Equal("Healthy", await healthy.Content.ReadAsStringAsync());
+        }
+
         await _redis.StopAsync();
+
+        using (var unhealthy = await client.GetAsync("/health"))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, unhealthy.StatusCode);
+            Assert.Equal("Unhealthy", await unhealthy.Content.ReadAsStringAsync());
+        }
 
         var outage = new List<HttpStatusCode>();
         for (int i = 0; i < 10; i++)
@@ -66,5 +78,7 @@ public sealed class RedisOutageTests : IAsyncLifetime
         }
 
         Assert.Equal(HttpStatusCode.OK, status);
+        using var recovered = await client.GetAsync("/health");
+        Assert.Equal(HttpStatusCode.OK, recovered.StatusCode);
     }
 }
