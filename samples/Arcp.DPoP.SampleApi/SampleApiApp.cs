@@ -1,5 +1,6 @@
 using Arcp.DPoP;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.OpenApi;
 using Microsoft.AspNetCore.DataProtection;
 using OpenTelemetry.Metrics;
 using StackExchange.Redis;
@@ -85,6 +86,7 @@ public static class SampleApiApp
                 .AddAuthenticationSchemes(DPoPDefaults.AuthenticationScheme)
                 .RequireAuthenticatedUser()
                 .RequireAssertion(context => context.User.FindFirst("scope")?.Value.Split(' ').Contains("agents:admin") == true));
+        builder.Services.AddOpenApi(options => options.AddDPoPSecurityScheme());
         builder.Services.AddControllers().AddApplicationPart(typeof(SampleApiApp).Assembly); // also when hosted by another program
 
         var app = builder.Build();
@@ -116,6 +118,10 @@ public static class SampleApiApp
         }
 
         app.MapHealthChecks("/health");
+        if (app.Environment.IsDevelopment())
+        {
+            app.MapOpenApi(); // /openapi/v1.json, with the DPoP security scheme on the endpoints that need it
+        }
 
         app.MapGet("/", () => Results.Ok(new { service = "Arcp.DPoP sample API", token_endpoint = useDevelopmentIssuer ? "/dev/token" : null }));
 

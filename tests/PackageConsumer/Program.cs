@@ -1,5 +1,6 @@
 using Arcp.DPoP;
 using Arcp.DPoP.Client;
+using Microsoft.AspNetCore.OpenApi;
 using Microsoft.Extensions.Options;
 
 // Uses each package's public API as a user would, then checks a client proof against the server validator.
@@ -11,6 +12,7 @@ builder.Services.AddAuthentication()
         o.TokenValidationParameters.IssuerSigningKey = new Microsoft.IdentityModel.Tokens.SymmetricSecurityKey(new byte[32]);
     })
     .AddDPoPRedisReplayCache(o => o.Configuration = "127.0.0.1:6379");
+builder.Services.AddOpenApi(o => o.AddDPoPSecurityScheme());
 builder.Services.AddSingleton(new DPoPSession());
 builder.Services.AddHttpClient("arcp").AddDPoP();
 await using var app = builder.Build();
@@ -26,5 +28,5 @@ if (!result.IsValid || result.Proof.Jkt != key.Thumbprint || JwkThumbprint.Compu
     return 1;
 }
 
-Console.WriteLine($"package consumer: Arcp.DPoP, Arcp.DPoP.StackExchangeRedis and Arcp.DPoP.Client work together (jkt {key.Thumbprint}).");
+Console.WriteLine($"package consumer: Arcp.DPoP, Arcp.DPoP.StackExchangeRedis, Arcp.DPoP.Client and Arcp.DPoP.OpenApi work together (jkt {key.Thumbprint}).");
 return 0;
