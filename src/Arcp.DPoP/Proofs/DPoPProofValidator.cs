@@ -606,36 +606,23 @@ public sealed class DPoPProofValidator
             return false;
         }
 
-        int maxBytes = Encoding.ASCII.GetMaxByteCount(accessToken.Length);
-        byte[]? rented = null;
-        Span<byte> tokenBytes = maxBytes <= 2048 ? stackalloc byte[2048] : (rented = ArrayPool<byte>.Shared.Rent(maxBytes));
-        try
+        // Tokens are token68 (ASCII), where UTF-8 and ASCII are the same bytes.
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        TextHash.Sha256(accessToken, hash);
+        Span<byte> expected = stackalloc byte[43];
+        Base64Url.EncodeToUtf8(hash, expected);
+        Span<byte> actual = stackalloc byte[43];
+        for (int i = 0; i < 43; i++)
         {
-            int length = Encoding.ASCII.GetBytes(accessToken, tokenBytes);
-            Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-            SHA256.HashData(tokenBytes[..length], hash);
-            Span<byte> expected = stackalloc byte[43];
-            Base64Url.EncodeToUtf8(hash, expected);
-            Span<byte> actual = stackalloc byte[43];
-            for (int i = 0; i < 43; i++)
+            if (ath[i] > 0x7F)
             {
-                if (ath[i] > 0x7F)
-                {
-                    return false;
-                }
-
-                actual[i] = (byte)ath[i];
+                return false;
             }
 
-            return CryptographicOperations.FixedTimeEquals(expected, actual);
+            actual[i] = (byte)ath[i];
         }
-        finally
-        {
-            if (rented is not null)
-            {
-                ArrayPool<byte>.Shared.Return(rented);
-            }
-        }
+
+        return CryptographicOperations.FixedTimeEquals(expected, actual);
     }
 
     /// <summary>RFC 9449 §4.3 item 6: the signature verifies with the proof's own <c>jwk</c>.</summary>

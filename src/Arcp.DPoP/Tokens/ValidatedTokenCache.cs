@@ -1,8 +1,6 @@
-using System.Buffers;
 using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
-using System.Text;
 
 namespace Arcp.DPoP;
 
@@ -105,24 +103,10 @@ internal sealed class ValidatedTokenCache
     {
         public static TokenHash Of(string token)
         {
-            int max = Encoding.UTF8.GetMaxByteCount(token.Length);
-            byte[]? rented = null;
-            Span<byte> bytes = max <= 4096 ? stackalloc byte[4096] : (rented = ArrayPool<byte>.Shared.Rent(max));
-            try
-            {
-                int length = Encoding.UTF8.GetBytes(token, bytes);
-                Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-                SHA256.HashData(bytes[..length], hash);
-                var words = MemoryMarshal.Cast<byte, ulong>(hash);
-                return new TokenHash(words[0], words[1], words[2], words[3]);
-            }
-            finally
-            {
-                if (rented is not null)
-                {
-                    ArrayPool<byte>.Shared.Return(rented);
-                }
-            }
+            Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+            TextHash.Sha256(token, hash);
+            var words = MemoryMarshal.Cast<byte, ulong>(hash);
+            return new TokenHash(words[0], words[1], words[2], words[3]);
         }
     }
 }
