@@ -43,6 +43,7 @@ internal sealed class DPoPConfigureOptions : IConfigureNamedOptions<DPoPOptions>
         options.MetadataAddress = section[nameof(DPoPOptions.MetadataAddress)] ?? options.MetadataAddress;
         options.Audience = section[nameof(DPoPOptions.Audience)] ?? options.Audience;
         options.PublicOrigin = section[nameof(DPoPOptions.PublicOrigin)] ?? options.PublicOrigin;
+        options.TrustHostHeader = ReadBool(section, path, nameof(DPoPOptions.TrustHostHeader)) ?? options.TrustHostHeader;
         options.RequireHttpsMetadata = ReadBool(section, path, nameof(DPoPOptions.RequireHttpsMetadata)) ?? options.RequireHttpsMetadata;
         options.SaveToken = ReadBool(section, path, nameof(DPoPOptions.SaveToken)) ?? options.SaveToken;
         options.MapInboundClaims = ReadBool(section, path, nameof(DPoPOptions.MapInboundClaims)) ?? options.MapInboundClaims;

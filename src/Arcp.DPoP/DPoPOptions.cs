@@ -98,6 +98,12 @@ public class DPoPOptions : AuthenticationSchemeOptions
     /// </summary>
     public string? PublicOrigin { get; set; }
 
+    /// <summary>stub</summary>
+    public bool TrustHostHeader { get; set; }
+
+    /// <summary>stub</summary>
+    public int MaxRsaKeySize { get; set; } = 4096;
+
     /// <summary>
     /// Whether proofs must carry a server-provided nonce (RFC 9449 §9). A proof without one, or with a stale or
     /// foreign one, gets a 401 <c>use_dpop_nonce</c> with a fresh <c>DPoP-Nonce</c> header; successful responses carry

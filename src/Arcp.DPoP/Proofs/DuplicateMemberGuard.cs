@@ -7,13 +7,20 @@ namespace Arcp.DPoP;
 internal struct DuplicateMemberGuard
 {
     private List<string>? _names;
+    private readonly IEqualityComparer<string> _comparer;
+
+    public DuplicateMemberGuard(IEqualityComparer<string> comparer)
+    {
+        _names = null;
+        _comparer = comparer;
+    }
 
     public bool Add(string name)
     {
         _names ??= new List<string>(8);
         foreach (string existing in _names)
         {
-            if (string.Equals(existing, name, StringComparison.Ordinal))
+            if ((_comparer ?? StringComparer.Ordinal).Equals(existing, name))
             {
                 return false;
             }

