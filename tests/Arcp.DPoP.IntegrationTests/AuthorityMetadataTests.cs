@@ -33,6 +33,7 @@ public sealed class AuthorityMetadataTests : IAsyncLifetime
         AddIssuerKey();
 
         var issuerBuilder = WebApplication.CreateSlimBuilder();
+        issuerBuilder.Configuration["AllowedHosts"] = "issuer.test"; // not the sample's hosts (its appsettings.json is copied beside the tests)
         issuerBuilder.WebHost.UseTestServer();
         _issuer = issuerBuilder.Build();
         _issuer.MapGet("/.well-known/openid-configuration", () => Results.Json(new { issuer = IssuerUri, jwks_uri = IssuerUri + "/jwks" }));
@@ -202,7 +203,7 @@ public sealed class AuthorityMetadataTests : IAsyncLifetime
         // The refresh emptied the cache: only the new token is in it. The old token is validated again from scratch,
         // exactly as without the cache (Microsoft.IdentityModel may still accept it with its last known good keys).
         var options = api.Services.GetRequiredService<IOptionsMonitor<DPoPOptions>>().Get(DPoPDefaults.AuthenticationScheme);
-        Assert.Equal(1, options.TokenCache!.Count);
+        Assert.Equal(1, api.Services.GetRequiredService<DPoPSchemeStates>().Get(DPoPDefaults.AuthenticationScheme, options).TokenCache!.Count);
     }
 
     [Fact]

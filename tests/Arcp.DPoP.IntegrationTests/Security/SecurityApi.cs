@@ -59,6 +59,9 @@ internal sealed class SecurityApi : IAsyncDisposable
         setup ??= new Setup();
         var api = new SecurityApi();
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = setup.Environment });
+
+        // The project template's value (the sample's appsettings.json, copied beside the tests, names hosts instead).
+        builder.Configuration["AllowedHosts"] = "*";
         foreach (var setting in setup.Settings)
         {
             builder.Configuration[setting.Key] = setting.Value;
