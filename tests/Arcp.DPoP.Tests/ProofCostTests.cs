@@ -66,7 +66,7 @@ public sealed class ProofCostTests : IDisposable
         {
             // Headers of about 1 KB each: far fewer fit in 16 KB than the entry limit allows.
             string encoded = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(768));
-            cache.Add(encoded, new ProofHeader());
+            _ = cache.Add(encoded, new ProofHeader());
             Assert.True(cache.Bytes <= 16 * 1024, $"{cache.Bytes} bytes cached");
         }
 

@@ -40,7 +40,8 @@ public sealed class DPoPProofValidator
 
     /// <summary>Creates a validator with the proof settings of <paramref name="options"/>.</summary>
     /// <param name="options">The options: <see cref="DPoPOptions.AllowedAlgorithms"/>, <see cref="DPoPOptions.ProofLifetime"/>,
-    /// <see cref="DPoPOptions.ClockSkew"/>, <see cref="DPoPOptions.MaxProofLength"/> and the time provider.</param>
+    /// <see cref="DPoPOptions.ClockSkew"/>, <see cref="DPoPOptions.MaxProofLength"/>, <see cref="DPoPOptions.MaxRsaKeySize"/>,
+    /// <see cref="DPoPOptions.PublicOrigin"/> and the time provider.</param>
     public DPoPProofValidator(DPoPOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -711,7 +712,11 @@ public sealed class DPoPProofValidator
     {
         if (!parsed.HeaderCached && parsed.Header is { } header)
         {
-            _headers.Add(parsed.HeaderKey, parsed.HeaderLength, header);
+            if (!_headers.Add(parsed.HeaderKey, parsed.HeaderLength, header))
+            {
+                header.Keys.Evict(); // not kept: its imported key goes now, not with the garbage collector
+            }
+
             parsed.HeaderCached = true;
         }
     }

@@ -58,15 +58,16 @@ internal sealed class ProofHeaderCache
         return false;
     }
 
-    public void Add(ReadOnlySpan<char> encodedHeader, ProofHeader header) => Add(HeaderHash.Of(encodedHeader), encodedHeader.Length, header);
+    public bool Add(ReadOnlySpan<char> encodedHeader, ProofHeader header) => Add(HeaderHash.Of(encodedHeader), encodedHeader.Length, header);
 
-    public void Add(HeaderHash key, int encodedLength, ProofHeader header)
+    /// <summary>Adds a header; false when it was not kept (too big for the budget, or another request added it first).</summary>
+    public bool Add(HeaderHash key, int encodedLength, ProofHeader header)
     {
         // Base64url text decodes to 3/4 of its length; as UTF-16 strings that is at most 1.5 bytes per character.
         long cost = (2L * encodedLength) + EntryOverhead;
         if (cost > _maxBytes)
         {
-            return;
+            return false;
         }
 
         if (_headers.Count >= Capacity || Bytes + cost > _maxBytes)
@@ -81,10 +82,13 @@ internal sealed class ProofHeaderCache
             }
         }
 
-        if (_headers.TryAdd(key, new Entry(header, cost)))
+        if (!_headers.TryAdd(key, new Entry(header, cost)))
         {
-            Interlocked.Add(ref _bytes, cost);
+            return false;
         }
+
+        Interlocked.Add(ref _bytes, cost);
+        return true;
     }
 
     private sealed record Entry(ProofHeader Header, long Cost);
