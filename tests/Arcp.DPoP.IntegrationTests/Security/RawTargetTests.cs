@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Arcp.DPoP.Testing;
+using Microsoft.AspNetCore.Builder;
 
 namespace Arcp.DPoP.IntegrationTests.Security;
 
@@ -48,6 +49,22 @@ public sealed class RawTargetTests
 
         var (status, body) = await SendRawAsync(api.Client.BaseAddress!, "/files/%72?x=1", token, SecurityApi.Proof(key, "/files/r", token, origin: origin));
         Assert.True(status == 200, body);
+    }
+
+    [Fact]
+    public async Task The_path_base_is_part_of_the_raw_target()
+    {
+        await using var api = await SecurityApi.StartAsync(new() { UseKestrel = true, Pipeline = app => app.UsePathBase("/api") });
+        using var key = TestKey.Create();
+        string token = api.Token(key.Jkt);
+        string origin = api.Client.BaseAddress!.GetLeftPart(UriPartial.Authority);
+
+        var (status, body) = await SendRawAsync(api.Client.BaseAddress!, "/api/files/%2572", token, SecurityApi.Proof(key, "/api/files/%2572", token, origin: origin));
+        Assert.True(status == 200, body);
+        Assert.Contains("\"path\":\"/files/%72\"", body, StringComparison.Ordinal);
+
+        (status, _) = await SendRawAsync(api.Client.BaseAddress!, "/api/files/%2572", token, SecurityApi.Proof(key, "/api/files/r", token, origin: origin));
+        Assert.Equal(401, status);
     }
 
     private static async Task<(int Status, string Body)> SendRawAsync(Uri server, string target, string token, string proof)

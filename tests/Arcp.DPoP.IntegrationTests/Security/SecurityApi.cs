@@ -52,6 +52,9 @@ internal sealed class SecurityApi : IAsyncDisposable
         public string Schemes { get; set; } = DPoPDefaults.AuthenticationScheme;
 
         public bool UseKestrel { get; set; }
+
+        /// <summary>Middleware before authentication (UsePathBase...).</summary>
+        public Action<WebApplication>? Pipeline { get; set; }
     }
 
     public static async Task<SecurityApi> StartAsync(Setup? setup = null)
@@ -85,6 +88,7 @@ internal sealed class SecurityApi : IAsyncDisposable
         setup.Services?.Invoke(builder.Services);
         builder.Services.AddAuthorization();
         var app = builder.Build();
+        setup.Pipeline?.Invoke(app);
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapMethods("/{**path}", ["GET", "POST"], (HttpContext c) => Results.Ok(new
