@@ -7,8 +7,8 @@ namespace Arcp.DPoP;
 /// cache), the validated-token cache, the host policy and the token validation parameters it validates with. It is
 /// kept apart from <see cref="DPoPOptions"/> so the options stay what the application set: in particular the
 /// application's <see cref="DPoPOptions.TokenValidationParameters"/> are copied, never changed (Microsoft.IdentityModel
-/// itself writes <c>RefreshBeforeValidation</c> and <c>ValidateWithLKG</c> on the parameters it is given, so each request
-/// gets its own copy, as JwtBearer does).
+/// itself writes <c>RefreshBeforeValidation</c> and <c>ValidateWithLKG</c> on the parameters it is given when it uses a
+/// configuration manager, so then each request gets its own copy, as JwtBearer does).
 /// </summary>
 internal sealed class DPoPSchemeState
 {
@@ -56,6 +56,11 @@ internal sealed class DPoPSchemeState
     /// <summary>The issuer keys configured directly, for the validated-token cache.</summary>
     public object? ConfiguredKeys => (object?)_parameters.IssuerSigningKey ?? _parameters.IssuerSigningKeys;
 
-    /// <summary>A copy of the prepared parameters for one validation: what the token handler writes stays in it.</summary>
-    public TokenValidationParameters TokenValidationParameters() => _parameters.Clone();
+    /// <summary>
+    /// The parameters for one validation. With a configuration manager, Microsoft.IdentityModel writes
+    /// <c>RefreshBeforeValidation</c> and <c>ValidateWithLKG</c> on the parameters after a failure it can recover from,
+    /// so each validation gets its own copy; without one it only reads them, and the prepared instance is shared.
+    /// </summary>
+    public TokenValidationParameters TokenValidationParameters() =>
+        _parameters.ConfigurationManager is null ? _parameters : _parameters.Clone();
 }

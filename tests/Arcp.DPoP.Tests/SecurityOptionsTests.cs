@@ -47,7 +47,9 @@ public sealed class SecurityOptionsTests
         Assert.False(manager.UseLastKnownGoodConfiguration);
         Assert.Equal(TimeSpan.FromMinutes(10), manager.LastKnownGoodLifetime);
 
-        var parameters = State(options).TokenValidationParameters();
+        var state = State(options);
+        var parameters = state.TokenValidationParameters();
+        Assert.NotSame(parameters, state.TokenValidationParameters()); // Microsoft.IdentityModel writes on them: one copy per validation
         Assert.Equal(TimeSpan.FromSeconds(30), parameters.ClockSkew);
         Assert.Same(manager, parameters.ConfigurationManager);
         Assert.Equal(TimeSpan.FromMinutes(5), options.TokenValidationParameters.ClockSkew); // the application's own are left alone
