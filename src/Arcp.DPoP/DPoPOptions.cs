@@ -145,7 +145,7 @@ public class DPoPOptions : AuthenticationSchemeOptions
     /// <summary>How long a server nonce is accepted. Default 5 minutes; a new one is handed out every half of it.</summary>
     public TimeSpan NonceLifetime { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>The <c>Retry-After</c> of the 503 sent when the replay cache cannot answer. Default 2 seconds.</summary>
+    /// <summary>The <c>Retry-After</c> of the 503 sent when the replay cache, or the token issuer's metadata, cannot answer. Default 2 seconds.</summary>
     public TimeSpan ReplayCheckRetryAfter { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>
