@@ -15,7 +15,15 @@ public sealed class RedirectTests
 {
     private const string OpaqueToken = "the-agents-access-token";
 
-    public static TheoryData<string> Wirings() => ["AddHttpClient().AddDPoP()", "InnerHandler = new SocketsHttpHandler()", "InnerHandler = new HttpClientHandler()"];
+    public static TheoryData<string> Wirings() =>
+    [
+        "AddHttpClient().AddDPoP()",
+        "AddDPoP(), then a handler below it and a SocketsHttpHandler primary",
+        "InnerHandler = new SocketsHttpHandler()",
+        "InnerHandler = new HttpClientHandler()",
+    ];
+
+    private sealed class PassThrough : DelegatingHandler;
 
     /// <summary>
     /// A server on another origin that answers what makes a naive client sign for it: 401 use_dpop_nonce with a nonce.
@@ -44,6 +52,14 @@ public sealed class RedirectTests
                 services.AddHttpClient("arcp").AddDPoP();
                 var provider = services.BuildServiceProvider();
                 return (provider.GetRequiredService<IHttpClientFactory>().CreateClient("arcp"), provider);
+            case "AddDPoP(), then a handler below it and a SocketsHttpHandler primary":
+                var later = new ServiceCollection();
+                later.AddSingleton(session);
+                later.AddHttpClient("arcp").AddDPoP()
+                    .AddHttpMessageHandler(() => new PassThrough())
+                    .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler());
+                var laterProvider = later.BuildServiceProvider();
+                return (laterProvider.GetRequiredService<IHttpClientFactory>().CreateClient("arcp"), laterProvider);
             case "InnerHandler = new SocketsHttpHandler()":
                 var sockets = new HttpClient(new DPoPMessageHandler(session) { InnerHandler = new SocketsHttpHandler() });
                 return (sockets, sockets);
@@ -157,5 +173,35 @@ public sealed class RedirectTests
         Assert.Equal(["/agents/enrol", "/agents/enrol", "/agents/register"], api.Received.Select(r => r.PathAndQuery));
         Assert.All(api.Received, r => Assert.Equal(api.Url(r.PathAndQuery).ToString(), ProofClaims.Htu(r.DPoP)));
         Assert.Equal(3, api.Received.Select(r => ProofClaims.Read(r.DPoP, "jti")).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task A_transport_that_follows_redirects_and_was_already_used_is_refused_rather_than_trusted()
+    {
+        await using var api = await LoopbackServer.StartAsync((_, app) => app.MapGet("/agents/me", () => "ok"));
+        using var transport = new SocketsHttpHandler();
+        using (var other = new HttpClient(transport, disposeHandler: false))
+        {
+            using var warm = await other.GetAsync(api.Url("/agents/me")); // someone else used it first
+        }
+
+        using var session = new DPoPSession();
+        session.SetAccessToken(OpaqueToken);
+        using var client = new HttpClient(new DPoPMessageHandler(session) { InnerHandler = transport }, disposeHandler: false);
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => client.GetAsync(api.Url("/agents/me")));
+        Assert.Contains("AllowAutoRedirect = false", ex.Message, StringComparison.Ordinal);
+        Assert.Single(api.Received); // only the other client's request reached the server
+    }
+
+    [Fact]
+    public async Task A_transport_told_not_to_follow_redirects_keeps_its_word()
+    {
+        await using var api = await LoopbackServer.StartAsync((_, app) => app.MapGet("/agents/me", () => Results.Redirect("/agents/moved")));
+        using var session = new DPoPSession();
+        session.SetAccessToken(OpaqueToken);
+        using var client = new HttpClient(new DPoPMessageHandler(session) { InnerHandler = new SocketsHttpHandler { AllowAutoRedirect = false } });
+        using var response = await client.GetAsync(api.Url("/agents/me"));
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Single(api.Received);
     }
 }
