@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Runtime.CompilerServices;
 
 namespace Arcp.DPoP.Client;
 
@@ -33,6 +34,9 @@ public sealed class DPoPMessageHandler : DelegatingHandler
 {
     /// <summary>The largest body of unknown repeatability that is buffered so a retry can send it again.</summary>
     internal const long MaxBufferedBodyLength = 1024 * 1024;
+
+    // The transports whose redirects a DPoP handler took over, with the redirect limit they had.
+    private static readonly ConditionalWeakTable<HttpMessageHandler, StrongBox<int>> TakenOver = new();
 
     private readonly DPoPSession _session;
     private readonly Lock _redirectGate = new();
@@ -164,15 +168,29 @@ public sealed class DPoPMessageHandler : DelegatingHandler
 
     private static int TakeOverRedirects(HttpMessageHandler? primary)
     {
+        if (primary is null)
+        {
+            return 0;
+        }
+
+        // A transport shared by several DPoP handlers (one per IHttpClientFactory handler lifetime, say) was taken
+        // over by the first: the others follow redirects as it did before.
+        if (TakenOver.TryGetValue(primary, out var taken))
+        {
+            return taken.Value;
+        }
+
         try
         {
             switch (primary)
             {
                 case SocketsHttpHandler { AllowAutoRedirect: true } sockets:
                     sockets.AllowAutoRedirect = false;
+                    TakenOver.AddOrUpdate(primary, new StrongBox<int>(sockets.MaxAutomaticRedirections));
                     return sockets.MaxAutomaticRedirections;
                 case HttpClientHandler { AllowAutoRedirect: true } client:
                     client.AllowAutoRedirect = false;
+                    TakenOver.AddOrUpdate(primary, new StrongBox<int>(client.MaxAutomaticRedirections));
                     return client.MaxAutomaticRedirections;
                 default:
                     return 0; // the transport does not follow redirects, or is not one we can tell: neither do we

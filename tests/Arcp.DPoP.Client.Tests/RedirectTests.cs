@@ -204,4 +204,65 @@ public sealed class RedirectTests
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
         Assert.Single(api.Received);
     }
+
+    [Fact]
+    public async Task Two_DPoP_handlers_over_one_transport_both_follow_same_origin_redirects()
+    {
+        await using var api = await LoopbackServer.StartAsync((_, app) =>
+        {
+            app.MapGet("/agents/me", () => Results.Redirect("/agents/moved"));
+            app.MapGet("/agents/moved", () => "moved");
+        });
+        using var transport = new SocketsHttpHandler(); // shared, as a primary handler a factory hands out again
+        using var session = new DPoPSession();
+        session.SetAccessToken(OpaqueToken);
+        foreach (int _ in new[] { 1, 2 })
+        {
+            using var client = new HttpClient(new DPoPMessageHandler(session) { InnerHandler = transport }, disposeHandler: false);
+            using var response = await client.GetAsync(api.Url("/agents/me"));
+            Assert.Equal("moved", await response.Content.ReadAsStringAsync());
+        }
+
+        Assert.Equal(4, api.Received.Count);
+        Assert.All(api.Received, r => Assert.Equal(api.Url(r.PathAndQuery).ToString(), ProofClaims.Htu(r.DPoP)));
+    }
+
+    [Fact]
+    public async Task A_307_for_a_streaming_body_that_cannot_go_again_is_returned_not_followed()
+    {
+        await using var api = await LoopbackServer.StartAsync((_, app) =>
+            app.MapPost("/agents/upload", () => Results.Redirect("/agents/upload-here", permanent: false, preserveMethod: true)));
+        using var session = new DPoPSession();
+        session.SetAccessToken(OpaqueToken);
+        using var client = new HttpClient(new DPoPMessageHandler(session) { InnerHandler = new SocketsHttpHandler() });
+        using var body = new StreamContent(new NonSeekable(new MemoryStream(new byte[2 * 1024 * 1024])));
+        using var response = await client.PostAsync(api.Url("/agents/upload"), body);
+        Assert.Equal(HttpStatusCode.TemporaryRedirect, response.StatusCode);
+        Assert.Single(api.Received);
+    }
+
+    private sealed class NonSeekable(Stream inner) : Stream
+    {
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
 }
