@@ -565,8 +565,9 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
             SecurityTokenInvalidAlgorithmException => new(DPoPFailureCode.TokenInvalid, "The access token is signed with an algorithm this API does not accept."),
             SecurityTokenMalformedException or ArgumentException => new(DPoPFailureCode.TokenInvalid,
                 "The access token is not a well-formed JWT (three base64url parts: header, payload, signature)."),
-            InvalidOperationException or IOException or HttpRequestException => new(DPoPFailureCode.IssuerUnavailable,
-                "This API cannot reach its token issuer's signing keys right now, so it cannot check access tokens; retry later with the same token."),
+            // An unreachable issuer is answered before validation (503); here the token itself is what failed.
+            InvalidOperationException or IOException or HttpRequestException => new(DPoPFailureCode.TokenInvalid,
+                "The access token could not be validated with the issuer's signing keys."),
             _ => new(DPoPFailureCode.TokenInvalid, "The access token is invalid."),
         };
     }
