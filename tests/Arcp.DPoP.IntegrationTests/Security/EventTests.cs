@@ -114,4 +114,23 @@ public sealed class EventTests
         Assert.Equal("authentication-failed", measurement.Tags["arcp.dpop.problem_type"]);
         Assert.Contains(logs.GetSnapshot(), r => r.Id.Name == "DPoPRejected" && r.Message.Contains("application", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task An_event_chooses_the_failure_with_a_DPoPAuthenticationException()
+    {
+        await using var api = await SecurityApi.StartAsync(new()
+        {
+            Configure = o => o.Events.OnMessageReceived = c =>
+            {
+                c.Fail(new DPoPAuthenticationException(new DPoPFailure(DPoPFailureCode.TokenNotBound, "This API serves DPoP-bound tokens from the partner issuer only.")));
+                return Task.CompletedTask;
+            },
+        });
+        using var key = TestKey.Create();
+        string token = api.Token(key.Jkt);
+
+        using var response = await api.Client.SendAsync(SecurityApi.Request("/orders", token, SecurityApi.Proof(key, "/orders", token)));
+        var problem = await Problem.AssertAsync(response, "token-not-dpop-bound", error: "invalid_token");
+        Assert.Equal("This API serves DPoP-bound tokens from the partner issuer only.", problem.GetProperty("detail").GetString());
+    }
 }
