@@ -122,6 +122,7 @@ internal sealed class DPoPOptionsValidator : IValidateOptions<DPoPOptions>
             {
                 string why = algorithm.Equals("none", StringComparison.OrdinalIgnoreCase) ? "unsigned proofs prove nothing"
                     : algorithm.StartsWith("HS", StringComparison.OrdinalIgnoreCase) ? "symmetric algorithms cannot prove possession of a public key"
+                    : algorithm.Equals("Ed448", StringComparison.OrdinalIgnoreCase) ? "only Ed25519 is supported of the EdDSA curves (use EdDSA or Ed25519)"
                     : "it is not an asymmetric JWS algorithm this platform verifies";
                 errors.Add($"{scheme}: AllowedAlgorithms has '{algorithm}', which cannot be allowed: {why}. Supported: {string.Join(' ', DPoPOptions.DefaultAllowedAlgorithms)}.");
             }

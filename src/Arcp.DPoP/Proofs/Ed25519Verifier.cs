@@ -1,0 +1,23 @@
+using System.Buffers.Text;
+using NSec.Cryptography;
+
+namespace Arcp.DPoP;
+
+/// <summary>
+/// Ed25519 signature verification (RFC 8032), by NSec over libsodium: .NET has no Ed25519 of its own.
+/// The one place the server touches the library (docs/architecture.md says why this one).
+/// </summary>
+internal static class Ed25519Verifier
+{
+    /// <summary>Imports a checked <c>x</c> (32 bytes, canonical base64url) as a public key.</summary>
+    public static PublicKey Import(string x)
+    {
+        Span<byte> raw = stackalloc byte[Ed25519Encoding.PublicKeySize];
+        Base64Url.DecodeFromChars(x, raw);
+        return PublicKey.Import(SignatureAlgorithm.Ed25519, raw, KeyBlobFormat.RawPublicKey);
+    }
+
+    /// <summary>Verifies a 64-byte signature; no allocation.</summary>
+    public static bool Verify(PublicKey key, ReadOnlySpan<byte> data, ReadOnlySpan<byte> signature) =>
+        SignatureAlgorithm.Ed25519.Verify(key, data, signature);
+}
