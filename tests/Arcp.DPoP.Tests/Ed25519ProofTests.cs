@@ -81,7 +81,7 @@ public sealed class Ed25519ProofTests : IDisposable
         byte[] input = Encoding.ASCII.GetBytes(jws[..lastDot]);
         byte[] signature = Base64Url.DecodeFromChars(jws.AsSpan(lastDot + 1));
 
-        var publicKey = Ed25519Verifier.Import(EdDsaVectors.GetProperty("rfc8037_a2_public_jwk").GetProperty("x").GetString()!);
+        var publicKey = Ed25519Verifier.Import(EdDsaVectors.GetProperty("rfc8037_a2_public_jwk").GetProperty("x").GetString()!)!;
         Assert.True(Ed25519Verifier.Verify(publicKey, input, signature));
 
         // Ed25519 is deterministic (RFC 8032 §5.1.6): the A.1 key makes exactly the A.4 signature.

@@ -769,7 +769,12 @@ public sealed class DPoPProofValidator
 
         // libsodium's verification is strict as well (canonical R and A, no small-order R or A, S < L): the checks above
         // only give the precise reason. A PublicKey is immutable, so one instance per header serves every thread.
-        return Ed25519Verifier.Verify(header.Ed25519Key, signingInput, signature)
+        if (header.Ed25519Key is not { } key)
+        {
+            return KeyInvalid("the Ed25519 public key x could not be imported");
+        }
+
+        return Ed25519Verifier.Verify(key, signingInput, signature)
             ? null
             : SignatureInvalid("it does not verify with the proof's jwk; sign the proof with the private key of the jwk it carries");
     }

@@ -9,12 +9,12 @@ namespace Arcp.DPoP;
 /// </summary>
 internal static class Ed25519Verifier
 {
-    /// <summary>Imports a checked <c>x</c> (32 bytes, canonical base64url) as a public key.</summary>
-    public static PublicKey Import(string x)
+    /// <summary>Imports a checked <c>x</c> (32 bytes, canonical base64url) as a public key; null if the library refuses it.</summary>
+    public static PublicKey? Import(string x)
     {
         Span<byte> raw = stackalloc byte[Ed25519Encoding.PublicKeySize];
         Base64Url.DecodeFromChars(x, raw);
-        return PublicKey.Import(SignatureAlgorithm.Ed25519, raw, KeyBlobFormat.RawPublicKey);
+        return PublicKey.TryImport(SignatureAlgorithm.Ed25519, raw, KeyBlobFormat.RawPublicKey, out var key) ? key : null;
     }
 
     /// <summary>Verifies a 64-byte signature; no allocation.</summary>

@@ -24,7 +24,7 @@ internal sealed class ProofHeader
     };
 
     /// <summary>The imported Ed25519 public key of a checked OKP jwk: immutable, so one instance is shared by all threads.</summary>
-    public NSec.Cryptography.PublicKey Ed25519Key => _ed25519Key ??= Ed25519Verifier.Import(Jwk!.X!);
+    public NSec.Cryptography.PublicKey? Ed25519Key => _ed25519Key ??= Ed25519Verifier.Import(Jwk!.X!);
 
     /// <summary>The imported public keys of this header's jwk.</summary>
     public ProofHeaderCache.KeyPool Keys { get; } = new();
