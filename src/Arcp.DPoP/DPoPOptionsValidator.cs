@@ -128,6 +128,12 @@ internal sealed class DPoPOptionsValidator : IValidateOptions<DPoPOptions>
             }
         }
 
+        if (options.AllowedAlgorithms.Any(a => DPoPAlgorithm.Find(a) is { IsEdDsa: true }) && !Ed25519Verifier.IsAvailable(out string? ed25519Error))
+        {
+            errors.Add($"{scheme}: AllowedAlgorithms has EdDSA/Ed25519, but Ed25519 is not available on this platform: the native libsodium " +
+                $"that NSec.Cryptography uses could not be loaded ({ed25519Error}). Remove EdDSA and Ed25519 from AllowedAlgorithms, or run on a platform the libsodium package supports.");
+        }
+
         if (!string.IsNullOrEmpty(options.PublicOrigin))
         {
             if (!Uri.TryCreate(options.PublicOrigin, UriKind.Absolute, out var origin) ||
