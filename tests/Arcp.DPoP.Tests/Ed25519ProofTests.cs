@@ -311,6 +311,37 @@ public sealed class Ed25519ProofTests : IDisposable
         Assert.Equal(DPoPFailureCode.ProofSignatureInvalid, validator.Validate(Proof().Build(input => other.Sign(input)), "POST", Uri, Token).Failure?.Code);
     }
 
+    [Fact]
+    public void Real_public_keys_pass_every_encoding_check()
+    {
+        // No false refusal: 500 keys from libsodium are canonical, on the curve and of large order.
+        for (int i = 0; i < 500; i++)
+        {
+            using var key = Key.Create(SignatureAlgorithm.Ed25519);
+            byte[] raw = key.PublicKey.Export(KeyBlobFormat.RawPublicKey);
+            Assert.True(Ed25519Encoding.IsCanonicalPoint(raw), Convert.ToHexString(raw));
+            Assert.True(Ed25519Encoding.IsOnCurve(raw), Convert.ToHexString(raw));
+            Assert.False(Ed25519Encoding.IsSmallOrder(raw), Convert.ToHexString(raw));
+        }
+    }
+
+    [Fact]
+    public void About_half_of_all_y_values_are_on_the_curve()
+    {
+        // x^2 = (y^2 - 1) / (d y^2 + 1) has a root for about half of the y: the check is neither all-pass nor all-fail.
+        var random = new Random(8032);
+        byte[] y = new byte[32];
+        int onCurve = 0;
+        for (int i = 0; i < 1000; i++)
+        {
+            random.NextBytes(y);
+            y[31] &= 0x3F; // canonical
+            onCurve += Ed25519Encoding.IsOnCurve(y) ? 1 : 0;
+        }
+
+        Assert.InRange(onCurve, 420, 580);
+    }
+
     /// <summary>
     /// A proof "signed" for the public key <paramref name="publicKey"/> with R = r·B and S = r: it verifies under
     /// S·B = R + k·A whenever A is the identity, whatever the message — the forgery strict verification prevents.
