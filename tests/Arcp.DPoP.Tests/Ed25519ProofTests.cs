@@ -312,6 +312,30 @@ public sealed class Ed25519ProofTests : IDisposable
     }
 
     [Fact]
+    public async Task One_shared_imported_key_verifies_concurrently_and_still_refuses_a_wrong_signature()
+    {
+        var validator = new DPoPProofValidator(new DPoPOptions { TimeProvider = _clock, ProofLifetime = TimeSpan.FromMinutes(10) });
+        using var other = TestKey.Create("EdDSA");
+        string[] valid = Enumerable.Range(0, 64).Select(_ => Proof().Build()).ToArray();
+        string[] forged = Enumerable.Range(0, 64).Select(_ => Proof().Build(input => other.Sign(input))).ToArray();
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(worker => Task.Run(() =>
+        {
+            int accepted = 0;
+            for (int i = 0; i < 64; i++)
+            {
+                accepted += validator.Validate(valid[i], "POST", Uri, Token).IsValid ? 1 : 0;
+                accepted += validator.Validate(forged[i], "POST", Uri, Token).IsValid ? 1 : 0;
+            }
+
+            return accepted;
+        })));
+
+        Assert.All(results, accepted => Assert.Equal(64, accepted));
+        Assert.Equal(1, validator.CachedHeaderCount); // one header text, one imported key
+    }
+
+    [Fact]
     public void Real_public_keys_pass_every_encoding_check()
     {
         // No false refusal: 500 keys from libsodium are canonical, on the curve and of large order.
