@@ -19,7 +19,9 @@ namespace Arcp.DPoP;
 /// only after the access token and the binding passed), so a caller without a valid token bound to the key cannot
 /// fill the cache. Keys are hashes, not the header text. Memory is bounded by an estimate in bytes (the header text
 /// bounds what it decodes to, plus a fixed allowance for the objects and the imported key) as well as by entries; a
-/// full cache is emptied. Each header has a small pool of key instances, so concurrent verifications never share one.
+/// full cache is emptied. Each header has a small pool of key instances, so concurrent verifications never share one
+/// (an Ed25519 key is the exception: NSec's <c>PublicKey</c> is immutable, so one instance is shared, see
+/// <see cref="ProofHeader.Ed25519Key"/>).
 /// </para>
 /// </remarks>
 internal sealed class ProofHeaderCache
