@@ -356,4 +356,35 @@ public sealed class TokenLifecycleTests
         var error = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => provider.GetRequiredService<IHttpClientFactory>().CreateClient("api"));
         Assert.Contains("TokenEndpoint", error.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Against_the_sample_apis_development_issuer_the_client_gets_its_own_token_and_calls_the_api(bool requireNonce)
+    {
+        await using var api = new SampleApi { RequireNonce = requireNonce };
+        var transport = api.Transport();
+        var services = new ServiceCollection();
+        services.AddHttpClient("arcp", c => c.BaseAddress = SampleApi.BaseAddress)
+            .ConfigurePrimaryHttpMessageHandler(() => api.Server.CreateHandler())
+            .AddDPoP(o =>
+            {
+                o.TokenEndpoint = new Uri(SampleApi.BaseAddress, "/dev/token");
+                o.Parameters["agent_id"] = "lifecycle-agent";
+            });
+        services.AddHttpClient(DPoPTokenManager.TokenHttpClientName).ConfigurePrimaryHttpMessageHandler(() => transport);
+        await using var provider = services.BuildServiceProvider();
+        var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("arcp");
+
+        for (int i = 0; i < 2; i++)
+        {
+            using var response = await client.GetAsync(new Uri("/agents/me", UriKind.Relative));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            string body = await response.Content.ReadAsStringAsync();
+            Assert.Contains("\"agent_id\":\"lifecycle-agent\"", body, StringComparison.Ordinal);
+            Assert.Contains(provider.GetRequiredKeyedService<DPoPSession>("arcp").Key.Thumbprint, body, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(1, transport.Count); // one token request for both calls
+    }
 }
