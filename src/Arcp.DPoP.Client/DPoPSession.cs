@@ -263,11 +263,19 @@ public sealed class DPoPSession : IDisposable
         try
         {
             using var document = JsonDocument.Parse(json);
-            return document.RootElement.ValueKind == JsonValueKind.Object &&
-                document.RootElement.TryGetProperty("expires_in", out var value) &&
-                value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out long seconds) && seconds > 0 && seconds <= int.MaxValue
-                ? TimeSpan.FromSeconds(seconds)
-                : null;
+            if (document.RootElement.ValueKind != JsonValueKind.Object || !document.RootElement.TryGetProperty("expires_in", out var value))
+            {
+                return null;
+            }
+
+            // A number per RFC 6749 §5.1; some servers send it as a string.
+            long seconds = value.ValueKind switch
+            {
+                JsonValueKind.Number when value.TryGetInt64(out long number) => number,
+                JsonValueKind.String when long.TryParse(value.GetString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long text) => text,
+                _ => 0,
+            };
+            return seconds > 0 && seconds <= int.MaxValue ? TimeSpan.FromSeconds(seconds) : null;
         }
         catch (JsonException)
         {
