@@ -22,6 +22,11 @@ namespace Arcp.DPoP.Client;
 /// signed again nor retried.
 /// </para>
 /// <para>
+/// <b>Tokens.</b> Made by <c>AddHttpClient(...).AddDPoP(o =&gt; ...)</c> with a token endpoint, the handler gets the
+/// session's token itself before each signed hop (see <see cref="DPoPTokenOptions"/>), and a 401
+/// <c>invalid_token</c> from the origin the request was made for drops that token and retries once with a new one.
+/// </para>
+/// <para>
 /// <b>Request bodies.</b> A retry (the nonce retry, or a 307/308 redirect) sends the body again. Bodies that can be
 /// sent twice as they are (<see cref="ByteArrayContent"/>, <see cref="StringContent"/>,
 /// <see cref="FormUrlEncodedContent"/>, <see cref="ReadOnlyMemoryContent"/>, <see cref="JsonContent"/>, and
