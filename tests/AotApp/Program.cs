@@ -73,6 +73,20 @@ if (args.Contains("self-test"))
 {
     await app.StartAsync();
     var client = app.Services.GetRequiredService<IHttpClientFactory>().CreateClient("self");
+
+    // The replay cache connects to Redis in the background once the app started; until then requests get 503
+    // service-unavailable (fail closed). Wait for it as a client would, at most ten seconds.
+    for (int wait = 0; wait < 20; wait++)
+    {
+        using var probe = await client.GetAsync(new Uri("/me", UriKind.Relative));
+        if (probe.StatusCode != System.Net.HttpStatusCode.ServiceUnavailable)
+        {
+            break;
+        }
+
+        await Task.Delay(500);
+    }
+
     int failures = 0;
     for (int i = 0; i < 2; i++)
     {

@@ -219,6 +219,22 @@ public sealed class TokenLifecycleTests
     }
 
     [Fact]
+    public async Task The_request_that_started_a_token_request_giving_up_does_not_fail_the_others_waiting_for_it()
+    {
+        await using var server = await TokenServer.StartAsync(new TokenServer { Delay = TimeSpan.FromMilliseconds(400) });
+        var (client, provider) = Client(server);
+        using var _ = provider;
+        using var impatient = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
+
+        var first = client.GetAsync(new Uri("/api/me", UriKind.Relative), impatient.Token);
+        var second = client.GetStringAsync(new Uri("/api/me", UriKind.Relative));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first);
+        Assert.Equal("token-1", await second);
+        Assert.Equal(1, server.TokenRequests);
+    }
+
+    [Fact]
     public async Task Rotating_the_key_drops_the_token_and_the_next_request_gets_one_bound_to_the_new_key()
     {
         await using var server = await TokenServer.StartAsync(new TokenServer());
