@@ -26,6 +26,7 @@ else
     host = SampleApiApp.Build(
     [
         "--urls", "http://127.0.0.1:0",
+        "--environment", "Development", // the development token issuer runs only in Development
         "--Authentication:Schemes:DPoP:Audience", "arcp-api",
         "--Logging:LogLevel:Default", "Warning",
         "--Logging:LogLevel:Arcp.DPoP.DPoPHandler", "Error",

@@ -31,10 +31,31 @@ internal sealed class DPoPPostConfigureOptions : IPostConfigureOptions<DPoPOptio
             jsonWebTokenHandler.MapInboundClaims = options.MapInboundClaims;
         }
 
+        if (options.MapInboundClaims)
+        {
+            // Mapped claims carry the legacy names: the JWT names would find nothing.
+            if (parameters.NameClaimType == DPoPDefaults.NameClaimType)
+            {
+                parameters.NameClaimType = System.Security.Claims.ClaimsIdentity.DefaultNameClaimType;
+            }
+
+            if (parameters.RoleClaimType == DPoPDefaults.RoleClaimType)
+            {
+                parameters.RoleClaimType = System.Security.Claims.ClaimsIdentity.DefaultRoleClaimType;
+            }
+        }
+        else if (parameters.NameClaimTypeRetriever is null && parameters.NameClaimType == DPoPDefaults.NameClaimType)
+        {
+            // User.Identity.Name: the token's name, else its sub (agents' tokens rarely carry a name).
+            parameters.NameClaimTypeRetriever = static (token, _) =>
+                token is JsonWebToken jwt && !jwt.TryGetPayloadValue(DPoPDefaults.NameClaimType, out string? _) ? "sub" : DPoPDefaults.NameClaimType;
+        }
+
         if (options.ConfigurationManager is null)
         {
             if (options.Configuration is not null)
             {
+                IssuerSigningKeys.AddOkpKeys(options.Configuration);
                 options.ConfigurationManager = new StaticConfigurationManager<OpenIdConnectConfiguration>(options.Configuration);
             }
             else if (!string.IsNullOrEmpty(options.MetadataAddress) || !string.IsNullOrEmpty(options.Authority))
@@ -58,7 +79,7 @@ internal sealed class DPoPPostConfigureOptions : IPostConfigureOptions<DPoPOptio
 
                 options.ConfigurationManager = new ConfigurationManager<OpenIdConnectConfiguration>(
                     options.MetadataAddress,
-                    new OpenIdConnectConfigurationRetriever(),
+                    new IssuerMetadataRetriever(),
                     new HttpDocumentRetriever(options.Backchannel) { RequireHttps = options.RequireHttpsMetadata })
                 {
                     RefreshInterval = options.RefreshInterval,

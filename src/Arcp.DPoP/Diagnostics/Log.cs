@@ -48,4 +48,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 110, EventName = "DPoPForbidden", Level = LogLevel.Information,
         Message = "DPoP request authenticated but forbidden by authorization policy. request_id {RequestId}.")]
     public static partial void Forbidden(ILogger logger, string requestId);
+
+    [LoggerMessage(EventId = 130, EventName = "TokenCheckDisabled", Level = LogLevel.Warning,
+        Message = "DPoP scheme '{Scheme}': the access token check {Check} is switched off: {Consequence}")]
+    public static partial void TokenCheckDisabled(ILogger logger, string scheme, string check, string consequence);
 }
