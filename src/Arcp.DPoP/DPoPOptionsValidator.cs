@@ -42,15 +42,6 @@ internal sealed class DPoPOptionsValidator : IValidateOptions<DPoPOptions>
                     "or TokenValidationParameters.IssuerSigningKey(s).");
             }
 
-            bool hasIssuer = options.ConfigurationManager is not null || parameters.ConfigurationManager is not null ||
-                !string.IsNullOrEmpty(parameters.ValidIssuer) || (parameters.ValidIssuers?.Any() ?? false) || parameters.IssuerValidator is not null;
-            if (hasKeys && parameters.ValidateIssuer && !hasIssuer)
-            {
-                errors.Add($"{scheme}: no issuer is configured, so every token would be refused. Set ValidIssuer (or an Issuer on each " +
-                    $"SigningKeys entry), or set ValidateIssuer = false (configuration key Authentication:Schemes:{name}:ValidateIssuer) " +
-                    "for tokens without iss, such as ARCP's shared-secret tokens.");
-            }
-
             bool hasAudience = !string.IsNullOrEmpty(parameters.ValidAudience) || (parameters.ValidAudiences?.Any() ?? false) ||
                 parameters.AudienceValidator is not null;
             if (parameters.ValidateAudience && !hasAudience)

@@ -38,6 +38,13 @@ internal sealed class DPoPStartupWarnings : IHostedService
     private void Warn(string scheme, DPoPOptions options)
     {
         var parameters = options.TokenValidationParameters;
+        bool hasIssuer = options.ConfigurationManager is not null || parameters.ConfigurationManager is not null ||
+            !string.IsNullOrEmpty(parameters.ValidIssuer) || (parameters.ValidIssuers?.Any() ?? false) || parameters.IssuerValidator is not null;
+        if (parameters.ValidateIssuer && !hasIssuer)
+        {
+            Log.NoIssuerToValidate(_logger, scheme);
+        }
+
         if (!parameters.ValidateIssuer)
         {
             Log.TokenCheckDisabled(_logger, scheme, "ValidateIssuer",

@@ -52,4 +52,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 130, EventName = "TokenCheckDisabled", Level = LogLevel.Warning,
         Message = "DPoP scheme '{Scheme}': the access token check {Check} is switched off: {Consequence}")]
     public static partial void TokenCheckDisabled(ILogger logger, string scheme, string check, string consequence);
+
+    [LoggerMessage(EventId = 131, EventName = "NoIssuerToValidate", Level = LogLevel.Warning,
+        Message = "DPoP scheme '{Scheme}': ValidateIssuer is on but no issuer is configured (no Authority, MetadataAddress, ValidIssuer(s) or SigningKeys Issuer), so every access token will be refused. Set ValidIssuer, or ValidateIssuer = false for tokens without iss (ARCP's shared-secret tokens).")]
+    public static partial void NoIssuerToValidate(ILogger logger, string scheme);
 }
