@@ -113,7 +113,7 @@ public static class SampleApiApp
         // The same protection on a minimal API endpoint.
         app.MapGet("/agents/me", (HttpContext context) => Results.Ok(new
         {
-            agent_id = context.User.FindFirst("sub")?.Value,
+            agent_id = context.User.FindFirst("agent_id")?.Value ?? context.User.FindFirst("sub")?.Value,
             name = context.User.Identity?.Name, // the token's name, else its sub
             jkt = context.User.FindFirst(DPoPDefaults.JktClaimType)?.Value,
         }))

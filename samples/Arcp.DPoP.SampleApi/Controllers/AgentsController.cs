@@ -21,11 +21,11 @@ public sealed class AgentsController : ControllerBase
         _timeProvider = timeProvider;
     }
 
-    /// <summary>Registers the calling agent: its id is the token's <c>sub</c>, its key the proved <c>jkt</c>.</summary>
+    /// <summary>Registers the calling agent: its id is the token's <c>agent_id</c> (ARCP), else its <c>sub</c>; its key the proved <c>jkt</c>.</summary>
     [HttpPost("register")]
     public ActionResult<AgentRegistration> Register() =>
         new AgentRegistration(
-            User.FindFirst("sub")?.Value ?? "unknown",
+            User.FindFirst("agent_id")?.Value ?? User.FindFirst("sub")?.Value ?? "unknown", // ARCP tokens name the agent in agent_id
             User.FindFirst(DPoPDefaults.JktClaimType)?.Value ?? string.Empty,
             _timeProvider.GetUtcNow());
 
@@ -45,7 +45,7 @@ public sealed class AgentsController : ControllerBase
 }
 
 /// <summary>The answer to a registration.</summary>
-/// <param name="AgentId">The agent's id, from the token's <c>sub</c>.</param>
+/// <param name="AgentId">The agent's id, from the token's <c>agent_id</c>, else its <c>sub</c>.</param>
 /// <param name="Jkt">The thumbprint of the key the agent proved it holds.</param>
 /// <param name="RegisteredAt">When.</param>
 public sealed record AgentRegistration(

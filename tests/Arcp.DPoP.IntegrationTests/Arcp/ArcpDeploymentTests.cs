@@ -85,7 +85,7 @@ public sealed class ArcpDeploymentTests
             string body = await registered.Content.ReadAsStringAsync();
             Assert.True(registered.StatusCode == HttpStatusCode.OK, body);
             using var json = JsonDocument.Parse(body);
-            Assert.Equal("user-7", json.RootElement.GetProperty("agent_id").GetString());
+            Assert.Equal("agent-7", json.RootElement.GetProperty("agent_id").GetString()); // ARCP's agent_id claim
             Assert.Equal(agent.Jkt, json.RootElement.GetProperty("jkt").GetString());
         }
 
@@ -139,6 +139,7 @@ public sealed class ArcpDeploymentTests
         Assert.True(response.StatusCode == HttpStatusCode.OK, body);
         using var json = JsonDocument.Parse(body);
         Assert.Equal("user-7", json.RootElement.GetProperty("name").GetString()); // User.Identity.Name: no name claim, so sub
+        Assert.Equal("agent-7", json.RootElement.GetProperty("agent_id").GetString());
 
         var warnings = collector.GetSnapshot().Where(r => r.Id.Id == 130 && r.Level == LogLevel.Warning).ToList();
         Assert.Contains(warnings, r => r.Message.Contains("ValidateAudience", StringComparison.Ordinal));
