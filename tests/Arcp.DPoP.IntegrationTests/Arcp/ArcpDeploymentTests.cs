@@ -147,6 +147,27 @@ public sealed class ArcpDeploymentTests
     }
 
     [Fact]
+    public async Task The_sample_also_runs_with_an_OpenID_Connect_Authority_and_names_come_from_the_name_claim()
+    {
+        await using var issuer = await ArcpStyleIssuer.StartAsync("EdDSA");
+        await using var factory = new SampleApiFactory { Environment = "Production" };
+        factory.Settings[P + "PublicOrigin"] = "http://localhost";
+        factory.Settings[P + "Authority"] = issuer.BaseUrl;
+        factory.Settings[P + "RequireHttpsMetadata"] = "false";
+        factory.Settings[P + "Audience"] = "arcp-api";
+        using var client = factory.CreateClient();
+        using var agent = new ArcpAgent(AgentAlgorithm);
+        string token = issuer.Issue(agent.Jkt, "arcp-api", extra: c => c["name"] = "Build Agent 7");
+
+        using var response = await SendAsync(client, HttpMethod.Get, "/agents/me", token, Proof(agent, "GET", "/agents/me", token), scheme: "DPoP");
+        string body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body);
+        using var json = JsonDocument.Parse(body);
+        Assert.Equal("Build Agent 7", json.RootElement.GetProperty("name").GetString());
+        Assert.Equal(agent.Jkt, json.RootElement.GetProperty("jkt").GetString());
+    }
+
+    [Fact]
     public async Task Shared_secret_mode_warns_that_the_issuer_is_not_checked()
     {
         await using var issuer = await ArcpStyleIssuer.StartAsync("HS256");

@@ -160,6 +160,9 @@ public sealed class ArcpStyleIssuer : IAsyncDisposable
         builder.Logging.ClearProviders();
         _app = builder.Build();
         _app.MapGet("/.well-known/arcp-configuration", () => Results.Text(Configuration().ToJsonString(), "application/json"));
+
+        // Not ARCP's: the same document where an OpenID Connect client looks (Authority), for the sample's Authority mode.
+        _app.MapGet("/.well-known/openid-configuration", () => Results.Text(Configuration().ToJsonString(), "application/json"));
         _app.MapGet("/.well-known/jwks.json", (HttpContext context) =>
         {
             Interlocked.Increment(ref _jwksRequests);
