@@ -493,6 +493,8 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
                 $"The access token's audience (aud {Sanitize.ForDetail(ReadClaim(token, "aud"))}) is not one this API accepts; ask for a token for this API."),
             SecurityTokenInvalidIssuerException => new(DPoPFailureCode.TokenInvalid,
                 $"The access token's issuer (iss '{Sanitize.ForDetail(ReadClaim(token, "iss"))}') is not trusted by this API."),
+            SecurityTokenSignatureKeyNotFoundException when string.IsNullOrEmpty(ReadHeader(token, "kid")) => new(DPoPFailureCode.TokenInvalid,
+                "The access token names no key (no kid) and none of the issuer's keys verifies its signature."),
             SecurityTokenSignatureKeyNotFoundException => new(DPoPFailureCode.TokenInvalid,
                 "The access token is signed with a key the issuer does not publish (unknown kid)."),
             SecurityTokenInvalidSignatureException => new(DPoPFailureCode.TokenInvalid, "The access token's signature is invalid."),

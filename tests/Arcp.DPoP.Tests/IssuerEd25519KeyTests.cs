@@ -183,6 +183,29 @@ public sealed class IssuerEd25519KeyTests : IDisposable
         Assert.Single(configuration.SigningKeys);
     }
 
+    [Fact]
+    public async Task Kid_less_Ed25519_keys_are_each_added_and_each_verifies_its_tokens()
+    {
+        using var first = IssuerKey.Create("EdDSA");
+        using var second = IssuerKey.Create("EdDSA");
+        var jwks = new JsonObject { ["keys"] = new JsonArray(first.PublicJwk(), second.PublicJwk()) };
+        var configuration = new OpenIdConnectConfiguration { Issuer = Issuer, JsonWebKeySet = new JsonWebKeySet(jwks.ToJsonString()) };
+        IssuerSigningKeys.AddOkpKeys(configuration);
+        Assert.Equal(2, configuration.SigningKeys.Count);
+
+        var parameters = new TokenValidationParameters
+        {
+            ConfigurationManager = new StaticConfigurationManager<OpenIdConnectConfiguration>(configuration),
+            ValidateAudience = false,
+            ValidTypes = ["JWT"],
+        };
+        foreach (var key in new[] { first, second })
+        {
+            var result = await new JsonWebTokenHandler().ValidateTokenAsync(key.CreateToken(Claims()), parameters);
+            Assert.True(result.IsValid, result.Exception?.Message);
+        }
+    }
+
     /// <summary>The issuer's two documents, as its HTTP server would serve them (the integration tests use a real one).</summary>
     private sealed class Documents : IDocumentRetriever
     {

@@ -11,15 +11,19 @@ namespace Arcp.DPoP;
 /// </summary>
 internal sealed class Ed25519SecurityKey : SecurityKey
 {
-    private Ed25519SecurityKey(PublicKey publicKey, string? keyId)
+    private Ed25519SecurityKey(PublicKey publicKey, string? keyId, string? x)
     {
         PublicKey = publicKey;
         KeyId = keyId;
+        X = x;
         CryptoProviderFactory = Ed25519CryptoProviderFactory.Instance;
     }
 
     /// <summary>The imported public key.</summary>
     public PublicKey PublicKey { get; }
+
+    /// <summary>The JWK's <c>x</c> (base64url), when the key came from a JWK.</summary>
+    public string? X { get; }
 
     /// <inheritdoc />
     public override int KeySize => 256;
@@ -28,14 +32,14 @@ internal sealed class Ed25519SecurityKey : SecurityKey
     /// Imports a raw 32-byte Ed25519 public key. Refuses keys that are not 32 bytes or that libsodium will not import
     /// (a non-canonical encoding); small-order keys are refused at verification by libsodium's strict check.
     /// </summary>
-    public static Ed25519SecurityKey? TryCreate(ReadOnlySpan<byte> x, string? keyId)
+    public static Ed25519SecurityKey? TryCreate(ReadOnlySpan<byte> x, string? keyId, string? jwkX = null)
     {
         if (x.Length != 32 || !PublicKey.TryImport(SignatureAlgorithm.Ed25519, x, KeyBlobFormat.RawPublicKey, out var publicKey) || publicKey is null)
         {
             return null;
         }
 
-        return new Ed25519SecurityKey(publicKey, keyId);
+        return new Ed25519SecurityKey(publicKey, keyId, jwkX);
     }
 
     /// <summary>Whether <paramref name="algorithm"/> names EdDSA over Ed25519: <c>EdDSA</c> (RFC 8037) or <c>Ed25519</c> (RFC 9864).</summary>

@@ -29,7 +29,9 @@ internal static class IssuerSigningKeys
                 continue;
             }
 
-            if (configuration.SigningKeys.Any(k => k is Ed25519SecurityKey && string.Equals(k.KeyId, jwk.Kid, StringComparison.Ordinal)))
+            // Once per key: the same kid and the same public key (kid-less keys are told apart by their key).
+            if (configuration.SigningKeys.Any(k => k is Ed25519SecurityKey ed && string.Equals(ed.KeyId, jwk.Kid, StringComparison.Ordinal) &&
+                string.Equals(ed.X, jwk.X, StringComparison.Ordinal)))
             {
                 continue;
             }
@@ -45,7 +47,7 @@ internal static class IssuerSigningKeys
     {
         Span<byte> x = stackalloc byte[32];
         return !string.IsNullOrEmpty(jwk.X) && Base64UrlStrict.TryDecode(jwk.X, x, out int length) && length == 32
-            ? Ed25519SecurityKey.TryCreate(x, jwk.Kid)
+            ? Ed25519SecurityKey.TryCreate(x, jwk.Kid, jwk.X)
             : null;
     }
 

@@ -300,6 +300,20 @@ public sealed class ArcpDeploymentTests
     }
 
     [Fact]
+    public async Task A_token_signed_with_another_shared_secret_is_refused()
+    {
+        await using var issuer = await ArcpStyleIssuer.StartAsync("HS256");
+        await using var factory = Sample(issuer);
+        using var client = factory.CreateClient();
+        using var agent = new ArcpAgent(AgentAlgorithm);
+        using var otherSecret = Testing.IssuerKey.Create("HS256");
+        string token = issuer.Issue(agent.Jkt, "arcp:register", key: otherSecret);
+        using var response = await SendAsync(client, HttpMethod.Post, Register, token, Proof(agent, "POST", Register, token));
+        var problem = await Problem.AssertAsync(response, "authentication-failed", error: "invalid_token");
+        Assert.Equal("The access token names no key (no kid) and none of the issuer's keys verifies its signature.", problem.GetProperty("detail").GetString());
+    }
+
+    [Fact]
     public async Task A_symmetric_proof_is_refused_even_when_tokens_use_a_shared_secret()
     {
         await using var issuer = await ArcpStyleIssuer.StartAsync("HS256");
