@@ -54,7 +54,9 @@ public class AccessTokenValidationBenchmarks
         services.AddAuthentication().AddDPoP(o =>
         {
             o.Audience = "arcp-api";
-            o.Configuration = configuration; // the Ed25519 key is added the way a metadata refresh adds it
+            o.TokenValidationParameters.ValidAudience = "arcp-api";
+            o.Configuration = configuration; // the Ed25519 key is added to it the way a metadata refresh adds it
+            o.TokenValidationParameters.ConfigurationManager = new Microsoft.IdentityModel.Protocols.StaticConfigurationManager<OpenIdConnectConfiguration>(configuration);
         });
         _services = services.BuildServiceProvider();
         _options = _services.GetRequiredService<IOptionsMonitor<DPoPOptions>>().Get(DPoPDefaults.AuthenticationScheme);

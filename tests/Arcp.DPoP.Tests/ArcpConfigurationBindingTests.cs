@@ -21,6 +21,8 @@ public sealed class ArcpConfigurationBindingTests
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(configuration);
         services.AddLogging();
+        // Development: these tests are about tokens, not about where the htu's origin comes from.
+        services.AddSingleton<Microsoft.Extensions.Hosting.IHostEnvironment>(new Microsoft.Extensions.Hosting.Internal.HostingEnvironment { EnvironmentName = "Development" });
         services.AddAuthentication().AddDPoP();
         return services.BuildServiceProvider().GetRequiredService<IOptionsMonitor<DPoPOptions>>().Get(DPoPDefaults.AuthenticationScheme);
     }
