@@ -41,6 +41,7 @@ public class ReplayCacheBenchmarks
             TimeProvider.System,
             new ServiceCollection().BuildServiceProvider());
         _memoryCache = new InMemoryDPoPReplayCache(TimeProvider.System);
+        _redisCache.ConnectAsync().GetAwaiter().GetResult();
         _redisCache.TryAddAsync("warm-up", DateTimeOffset.UtcNow.AddSeconds(65)).AsTask().GetAwaiter().GetResult();
     }
 

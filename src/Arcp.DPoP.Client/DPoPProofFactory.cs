@@ -77,12 +77,25 @@ public sealed class DPoPProofFactory
         return signingInput + "." + Base64Url.EncodeToString(signature);
     }
 
-    /// <summary>The <c>htu</c> of a request URI: scheme, authority and path, without query and fragment (RFC 9449 §4.2).</summary>
+    /// <summary>
+    /// The <c>htu</c> of a request URI: scheme, authority and path, without query and fragment (RFC 9449 §4.2).
+    /// An internationalised host name is written in its IDNA (punycode) form, the form HTTP sends in <c>Host</c>
+    /// and the server builds its expected <c>htu</c> from.
+    /// </summary>
     /// <param name="uri">The absolute request URI.</param>
     public static string GetHtu(Uri uri)
     {
         ArgumentNullException.ThrowIfNull(uri);
-        return uri.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped);
+        if (!uri.IsAbsoluteUri)
+        {
+            throw new ArgumentException("A DPoP proof needs the absolute request URI.", nameof(uri));
+        }
+
+        // Uri.GetComponents(Host) gives the Unicode form of an IDN host (bücher.example); the wire carries
+        // xn--bcher-kva.example. IP literals keep their brackets (Host), only DNS names have an IDNA form.
+        string host = uri.HostNameType == UriHostNameType.Dns ? uri.IdnHost : uri.Host;
+        string authority = uri.IsDefaultPort ? host : host + ":" + uri.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return uri.Scheme + "://" + authority + uri.AbsolutePath;
     }
 
     /// <summary>The <c>ath</c> of an access token: base64url(SHA-256(ASCII(token))) (RFC 9449 §4.2).</summary>

@@ -96,19 +96,18 @@ public sealed class DPoPSession : IDisposable
     /// <param name="method">The request method.</param>
     /// <param name="uri">The absolute request URI.</param>
     /// <exception cref="InvalidOperationException">The session has no access token for its current key.</exception>
-    public string CreateProof(HttpMethod method, Uri uri)
+    public string CreateProof(HttpMethod method, Uri uri) => CreateAuthorization(method, uri).Proof;
+
+    /// <summary>The access token and a proof made for it, read and made under one lock.</summary>
+    internal (string Token, string Proof) CreateAuthorization(HttpMethod method, Uri uri)
     {
         ArgumentNullException.ThrowIfNull(method);
         ArgumentNullException.ThrowIfNull(uri);
         lock (_gate)
         {
-            if (_accessToken is null)
-            {
-                throw new InvalidOperationException(
-                    "The session has no access token for its current key (a rotated key needs a new token): call RequestTokenAsync or SetAccessToken first.");
-            }
-
-            return _proofFactory.CreateProof(_key, method.Method, uri, _accessToken, GetNonce(uri));
+            string token = _accessToken ?? throw new InvalidOperationException(
+                "The session has no access token for its current key (a rotated key needs a new token): call RequestTokenAsync or SetAccessToken first.");
+            return (token, _proofFactory.CreateProof(_key, method.Method, uri, token, GetNonce(uri)));
         }
     }
 
@@ -199,8 +198,10 @@ public sealed class DPoPSession : IDisposable
         var uri = request.RequestUri is { IsAbsoluteUri: true } absolute
             ? absolute
             : throw new InvalidOperationException("A DPoP-signed request needs an absolute URI (set HttpClient.BaseAddress).");
-        string proof = CreateProof(request.Method, uri);
-        request.Headers.Authorization = new AuthenticationHeaderValue("DPoP", AccessToken);
+        // One snapshot: the token sent is the token the proof's ath was computed from, even when another thread
+        // sets a new token or rotates the key meanwhile.
+        var (token, proof) = CreateAuthorization(request.Method, uri);
+        request.Headers.Authorization = new AuthenticationHeaderValue("DPoP", token);
         request.Headers.Remove("DPoP");
         request.Headers.TryAddWithoutValidation("DPoP", proof);
     }

@@ -3,6 +3,7 @@ using Arcp.DPoP.StackExchangeRedis;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -21,6 +22,9 @@ public static class DPoPRedisExtensions
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
         var options = services.AddOptions<RedisDPoPReplayCacheOptions>();
+
+        // Configuration first, so the code below overrides it.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<RedisDPoPReplayCacheOptions>, RedisDPoPReplayCacheConfigureOptions>());
         if (configure is not null)
         {
             options.Configure(configure);
@@ -32,12 +36,17 @@ public static class DPoPRedisExtensions
         services.RemoveAll<IDPoPReplayCache>();
         services.AddSingleton<RedisDPoPReplayCache>();
         services.AddSingleton<IDPoPReplayCache>(sp => sp.GetRequiredService<RedisDPoPReplayCache>());
+
+        // Connects when the app starts, in the background: no request ever waits for a connection to be made.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, RedisDPoPReplayCacheConnector>());
         return builder;
     }
 
     /// <summary>
     /// Adds a health check that PINGs the Redis replay cache (<c>AddDPoPRedisReplayCache</c>): Unhealthy (or
-    /// <paramref name="failureStatus"/>) while it cannot answer, when every DPoP request is refused with 503.
+    /// <paramref name="failureStatus"/>) while it cannot answer, when every DPoP request is refused with 503; Degraded
+    /// when Redis's <c>maxmemory-policy</c> may evict keys (anything but <c>noeviction</c>), since an evicted replay
+    /// entry lets its proof be accepted again.
     /// </summary>
     /// <param name="builder">The health checks builder from <c>AddHealthChecks()</c>.</param>
     /// <param name="name">The check's name. Default <c>dpop-replay-cache</c>.</param>

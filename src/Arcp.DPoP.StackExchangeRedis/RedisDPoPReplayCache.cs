@@ -1,4 +1,7 @@
+using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -10,27 +13,41 @@ namespace Arcp.DPoP.StackExchangeRedis;
 /// entry lives exactly as long as the proof could be accepted.
 /// </summary>
 /// <remarks>
-/// When Redis cannot answer (down, unreachable, timing out) <see cref="TryAddAsync"/> throws and the handler refuses
-/// the request with a 503 and <c>Retry-After</c>: no proof is accepted unchecked. A connection this cache opens itself
-/// does not abort when Redis is down at startup and fails commands fast while disconnected
-/// (<see cref="BacklogPolicy.FailFast"/>); it reconnects by itself, so requests succeed again without a restart.
+/// <para>
+/// When Redis cannot answer (down, unreachable, hung) <see cref="TryAddAsync"/> throws and the handler refuses the
+/// request with a 503 and <c>Retry-After</c>: no proof is accepted unchecked. No request waits longer than
+/// <see cref="RedisDPoPReplayCacheOptions.Timeout"/> for Redis, and an aborted request stops waiting at once.
+/// </para>
+/// <para>
+/// The connection is opened outside the request path: <c>AddDPoPRedisReplayCache</c> registers a hosted service that
+/// starts <see cref="ConnectAsync"/> in the background when the application starts (used on its own, call
+/// <see cref="ConnectAsync"/> first). Until it is connected, and whenever the connection is down, the replay check
+/// fails at once. A connection this cache opens itself does not abort when Redis is down at startup, fails commands
+/// fast while disconnected (<see cref="BacklogPolicy.FailFast"/>) and reconnects by itself, so requests succeed again
+/// when Redis returns, without a restart.
+/// </para>
 /// </remarks>
 public sealed class RedisDPoPReplayCache : IDPoPReplayCache, IAsyncDisposable
 {
     private static readonly RedisValue Used = "1";
     private static readonly TimeSpan MinimumTimeToLive = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan LongestRetryDelay = TimeSpan.FromSeconds(10);
 
     private readonly RedisDPoPReplayCacheOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly IServiceProvider _services;
-    private readonly SemaphoreSlim _connectLock = new(1, 1);
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _disposed = new();
+    private readonly Lock _gate = new();
+    private Task? _connecting;
     private IConnectionMultiplexer? _connection;
     private bool _ownsConnection;
 
     /// <summary>Creates the cache.</summary>
-    /// <param name="options">Where Redis is and how keys are named.</param>
+    /// <param name="options">Where Redis is, how keys are named, how long to wait for it.</param>
     /// <param name="timeProvider">The clock that turns expiry times into time-to-live.</param>
-    /// <param name="services">Resolves an <see cref="IConnectionMultiplexer"/> when the options give no connection.</param>
+    /// <param name="services">Resolves an <see cref="IConnectionMultiplexer"/> when the options give no connection, and the logger.</param>
     public RedisDPoPReplayCache(IOptions<RedisDPoPReplayCacheOptions> options, TimeProvider timeProvider, IServiceProvider services)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -39,81 +56,197 @@ public sealed class RedisDPoPReplayCache : IDPoPReplayCache, IAsyncDisposable
         _options = options.Value;
         _timeProvider = timeProvider;
         _services = services;
+        _logger = (services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger<RedisDPoPReplayCache>();
     }
 
     /// <inheritdoc />
     public async ValueTask<bool> TryAddAsync(string key, DateTimeOffset expiresAt, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
+        cancellationToken.ThrowIfCancellationRequested();
+        var connection = Connected();
         var timeToLive = expiresAt - _timeProvider.GetUtcNow();
         if (timeToLive < MinimumTimeToLive)
         {
             timeToLive = MinimumTimeToLive;
         }
 
-        var connection = await ConnectAsync(cancellationToken).ConfigureAwait(false);
-        var database = connection.GetDatabase(_options.Database);
-
         // SET key 1 PX ttl NX: one round trip, atomic on the server.
-        return await database.StringSetAsync(_options.KeyPrefix + key, Used, timeToLive, When.NotExists).ConfigureAwait(false);
+        var set = connection.GetDatabase(_options.Database).StringSetAsync(_options.KeyPrefix + key, Used, timeToLive, When.NotExists);
+        return await WithinTimeoutAsync(set, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Asks Redis for a <c>PING</c>: how long the store takes to answer. Throws when it cannot answer.</summary>
-    /// <param name="cancellationToken">Cancels the wait for a connection.</param>
-    public async Task<TimeSpan> PingAsync(CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Opens the connection to Redis, retrying in the background until it succeeds; the task completes once the cache
+    /// has its connection. The hosted service <c>AddDPoPRedisReplayCache</c> registers starts this at startup.
+    /// </summary>
+    /// <param name="cancellationToken">Stops waiting (the connection attempts go on).</param>
+    public Task ConnectAsync(CancellationToken cancellationToken = default) => StartConnecting().WaitAsync(cancellationToken);
+
+    /// <summary>Asks Redis for a <c>PING</c>: how long the store takes to answer. Throws when it cannot answer in time.</summary>
+    /// <param name="cancellationToken">Stops waiting.</param>
+    public async Task<TimeSpan> PingAsync(CancellationToken cancellationToken = default) =>
+        await WithinTimeoutAsync(Connected().GetDatabase(_options.Database).PingAsync(), cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// Redis's <c>maxmemory-policy</c> when it may evict keys (anything but <c>noeviction</c>: the replay entries
+    /// have a time-to-live, so <c>volatile-*</c> policies evict them too), or <see langword="null"/> when it may not
+    /// or does not say.
+    /// </summary>
+    internal async Task<string?> GetEvictionPolicyAsync(CancellationToken cancellationToken)
     {
-        var connection = await ConnectAsync(cancellationToken).ConfigureAwait(false);
-        return await connection.GetDatabase(_options.Database).PingAsync().ConfigureAwait(false);
+        // INFO through the database (the primary the replay keys go to): IServer.Info needs admin mode, and managed
+        // Redis services often disable CONFIG, not INFO.
+        var info = await WithinTimeoutAsync(Connected().GetDatabase(_options.Database).ExecuteAsync("INFO", "memory"), cancellationToken).ConfigureAwait(false);
+        string? text = info.IsNull ? null : info.ToString();
+        foreach (string line in (text ?? string.Empty).Split('\n'))
+        {
+            if (line.StartsWith("maxmemory_policy:", StringComparison.Ordinal))
+            {
+                string policy = line["maxmemory_policy:".Length..].Trim();
+                return string.Equals(policy, "noeviction", StringComparison.OrdinalIgnoreCase) ? null : policy;
+            }
+        }
+
+        return null;
     }
 
-    private async ValueTask<IConnectionMultiplexer> ConnectAsync(CancellationToken cancellationToken)
+    internal Task StartConnecting()
     {
-        if (Volatile.Read(ref _connection) is { } existing)
+        lock (_gate)
         {
-            return existing;
-        }
-
-        await _connectLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (_connection is not null)
-            {
-                return _connection;
-            }
-
-            if (_options.ConnectionMultiplexerFactory is not null)
-            {
-                _connection = await _options.ConnectionMultiplexerFactory().ConfigureAwait(false);
-            }
-            else if (_options.ConfigurationOptions is not null || !string.IsNullOrEmpty(_options.Configuration))
-            {
-                var configuration = _options.ConfigurationOptions?.Clone() ?? ConfigurationOptions.Parse(_options.Configuration!);
-                configuration.AbortOnConnectFail = false;
-                configuration.BacklogPolicy = BacklogPolicy.FailFast;
-                _connection = await ConnectionMultiplexer.ConnectAsync(configuration).ConfigureAwait(false);
-                _ownsConnection = true;
-            }
-            else
-            {
-                _connection = _services.GetRequiredService<IConnectionMultiplexer>();
-            }
-
-            return _connection;
-        }
-        finally
-        {
-            _connectLock.Release();
+            ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
+            return _connecting ??= Task.Run(() => ConnectUntilDoneAsync(_disposed.Token));
         }
     }
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        if (_ownsConnection && _connection is not null)
+        IConnectionMultiplexer? owned;
+        lock (_gate)
         {
-            await _connection.DisposeAsync().ConfigureAwait(false);
+            if (_disposed.IsCancellationRequested)
+            {
+                return;
+            }
+
+            _disposed.Cancel(); // stops the retries; a connection that opens later is closed by the connecting task
+            owned = _ownsConnection ? _connection : null;
         }
 
-        _connectLock.Dispose();
+        if (owned is not null)
+        {
+            await owned.DisposeAsync().ConfigureAwait(false);
+        }
     }
+
+    private async Task ConnectUntilDoneAsync(CancellationToken stopping)
+    {
+        var delay = FirstRetryDelay;
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                var (connection, owned) = await OpenAsync().ConfigureAwait(false);
+                bool disposed;
+                lock (_gate)
+                {
+                    disposed = stopping.IsCancellationRequested;
+                    if (!disposed)
+                    {
+                        _ownsConnection = owned;
+                        Volatile.Write(ref _connection, connection);
+                    }
+                }
+
+                if (disposed && owned)
+                {
+                    await connection.DisposeAsync().ConfigureAwait(false);
+                    return;
+                }
+
+                RedisLog.Connected(_logger, connection.IsConnected);
+                return;
+            }
+            catch (Exception ex) when (!stopping.IsCancellationRequested)
+            {
+                RedisLog.ConnectFailed(_logger, delay.TotalMilliseconds, ex);
+            }
+
+            try
+            {
+                await Task.Delay(delay, stopping).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            delay = delay * 2 < LongestRetryDelay ? delay * 2 : LongestRetryDelay;
+        }
+    }
+
+    private async Task<(IConnectionMultiplexer Connection, bool Owned)> OpenAsync()
+    {
+        if (_options.ConnectionMultiplexerFactory is not null)
+        {
+            return (await _options.ConnectionMultiplexerFactory().ConfigureAwait(false), false);
+        }
+
+        if (_options.ConfigurationOptions is not null || !string.IsNullOrEmpty(_options.Configuration))
+        {
+            var configuration = _options.ConfigurationOptions?.Clone() ?? ConfigurationOptions.Parse(_options.Configuration!);
+            configuration.AbortOnConnectFail = false;
+            configuration.BacklogPolicy = BacklogPolicy.FailFast;
+            return (await ConnectionMultiplexer.ConnectAsync(configuration).ConfigureAwait(false), true);
+        }
+
+        return (_services.GetRequiredService<IConnectionMultiplexer>(), false);
+    }
+
+    // The connection, or an exception at once: no request waits for a connection to be made.
+    private IConnectionMultiplexer Connected()
+    {
+        var connection = Volatile.Read(ref _connection);
+        if (connection is null)
+        {
+            _ = StartConnecting();
+            throw new RedisConnectionException(ConnectionFailureType.UnableToConnect,
+                "The DPoP replay store has no Redis connection yet; it is connecting in the background.");
+        }
+
+        if (!connection.IsConnected)
+        {
+            throw new RedisConnectionException(ConnectionFailureType.UnableToConnect,
+                "The DPoP replay store is not connected to Redis; it reconnects in the background.");
+        }
+
+        return connection;
+    }
+
+    // Bounds a Redis command by Options.Timeout and the caller's cancellation (the request's RequestAborted). A timeout
+    // bounds real waiting, so it runs on real time, not on the TimeProvider that dates proofs (a test clock may stand
+    // still). The command itself cannot be withdrawn: its late result is ignored, its failure observed.
+    private async Task<T> WithinTimeoutAsync<T>(Task<T> command, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await command.WaitAsync(_options.Timeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException ex)
+        {
+            Observe(command);
+            throw new TimeoutException(string.Create(CultureInfo.InvariantCulture,
+                $"Redis did not answer within {_options.Timeout.TotalMilliseconds:0} ms (RedisDPoPReplayCacheOptions.Timeout)."), ex);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            Observe(command);
+            throw;
+        }
+    }
+
+    private static void Observe(Task task) =>
+        task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 }

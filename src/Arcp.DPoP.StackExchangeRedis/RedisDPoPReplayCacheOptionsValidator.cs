@@ -43,6 +43,11 @@ internal sealed class RedisDPoPReplayCacheOptionsValidator : IValidateOptions<Re
             errors.Add("The DPoP Redis replay cache's KeyPrefix must not be empty: it keeps its keys apart from the rest of the database.");
         }
 
+        if (options.Timeout < TimeSpan.FromMilliseconds(10) || options.Timeout > TimeSpan.FromSeconds(30))
+        {
+            errors.Add($"The DPoP Redis replay cache's Timeout is {options.Timeout}; it must be from 10 ms to 30 s (default 500 ms): every DPoP request may wait that long for Redis.");
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

@@ -280,7 +280,7 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
         if (parsed.RenewNonce)
         {
             // The proof's nonce is past half its life: hand out the next one before it expires (RFC 9449 §8.2).
-            Response.Headers[DPoPDefaults.NonceHeaderName] = await _nonceService.GetNonceAsync(Context, Options).ConfigureAwait(false);
+            Response.Headers[DPoPDefaults.NonceHeaderName] = await _nonceService.GetNonceAsync(Context, Scheme.Name, Options).ConfigureAwait(false);
         }
 
         Log.Accepted(Logger, parsed.Jkt, dpopProof.Algorithm, Context.TraceIdentifier);
@@ -295,7 +295,7 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
                 "This API requires a server nonce in DPoP proofs (RFC 9449 §9): make a new proof whose nonce claim is the DPoP-Nonce response header's value.");
         }
 
-        switch (await _nonceService.ValidateNonceAsync(Context, Options, parsed.Nonce).ConfigureAwait(false))
+        switch (await _nonceService.ValidateNonceAsync(Context, Scheme.Name, Options, parsed.Nonce).ConfigureAwait(false))
         {
             case DPoPNonceValidation.Valid:
                 return null;
@@ -637,7 +637,7 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
             if (Options.RequireNonce)
             {
                 // Every 401 carries a nonce, so the client's next proof can include it (RFC 9449 §9).
-                Response.Headers[DPoPDefaults.NonceHeaderName] = await _nonceService.GetNonceAsync(Context, Options).ConfigureAwait(false);
+                Response.Headers[DPoPDefaults.NonceHeaderName] = await _nonceService.GetNonceAsync(Context, Scheme.Name, Options).ConfigureAwait(false);
             }
         }
 

@@ -190,10 +190,10 @@ public sealed class DPoPSessionTests
     {
         private int _issued;
 
-        public ValueTask<string> GetNonceAsync(HttpContext context, DPoPOptions options) =>
+        public ValueTask<string> GetNonceAsync(HttpContext context, string scheme, DPoPOptions options) =>
             ValueTask.FromResult("nonce-" + Interlocked.Increment(ref _issued));
 
-        public ValueTask<DPoPNonceValidation> ValidateNonceAsync(HttpContext context, DPoPOptions options, string nonce) =>
+        public ValueTask<DPoPNonceValidation> ValidateNonceAsync(HttpContext context, string scheme, DPoPOptions options, string nonce) =>
             ValueTask.FromResult(DPoPNonceValidation.Invalid);
     }
 }

@@ -26,6 +26,7 @@ public sealed class RedisDPoPReplayCacheTests : IClassFixture<RedisServer>, IAsy
             Options.Create(new RedisDPoPReplayCacheOptions { Configuration = _redis.Configuration, KeyPrefix = _prefix }),
             TimeProvider.System,
             new ServiceCollection().BuildServiceProvider());
+        await _cache.ConnectAsync();
         _inspector = await ConnectionMultiplexer.ConnectAsync(_redis.Configuration);
     }
 

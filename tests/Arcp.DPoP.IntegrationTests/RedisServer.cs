@@ -11,10 +11,18 @@ namespace Arcp.DPoP.IntegrationTests;
 /// </summary>
 public sealed class RedisServer : IAsyncLifetime
 {
+    private readonly string[] _extraArguments;
     private Process? _process;
 
     public RedisServer()
+        : this([])
     {
+    }
+
+    /// <summary>A server started with more redis-server arguments, e.g. <c>--maxmemory-policy allkeys-lru</c>.</summary>
+    internal RedisServer(IEnumerable<string> extraArguments)
+    {
+        _extraArguments = [.. extraArguments];
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         Port = ((IPEndPoint)listener.LocalEndpoint).Port;
@@ -40,7 +48,7 @@ public sealed class RedisServer : IAsyncLifetime
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (string argument in new[] { "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no" })
+        foreach (string argument in new[] { "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no" }.Concat(_extraArguments))
         {
             start.ArgumentList.Add(argument);
         }
@@ -80,6 +88,24 @@ public sealed class RedisServer : IAsyncLifetime
 
         _process?.Dispose();
         _process = null;
+    }
+
+    /// <summary>Freezes the process (SIGSTOP): connections stay open and nothing answers, as a hung server.</summary>
+    public Task PauseAsync() => SignalAsync("-STOP");
+
+    /// <summary>Lets a paused process run again (SIGCONT).</summary>
+    public Task ResumeAsync() => SignalAsync("-CONT");
+
+    private async Task SignalAsync(string signal)
+    {
+        var process = _process ?? throw new InvalidOperationException("redis-server is not running.");
+        using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { signal, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) }, UseShellExecute = false })
+            ?? throw new InvalidOperationException("kill did not start.");
+        await kill.WaitForExitAsync();
+        if (kill.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"kill {signal} {process.Id} exited with {kill.ExitCode}.");
+        }
     }
 
     private async Task<bool> PingAsync()

@@ -17,27 +17,27 @@ public class DataProtectionDPoPNonceServiceTests
     public async Task A_nonce_is_valid_then_renewed_then_expired()
     {
         var options = Options();
-        string nonce = await _service.GetNonceAsync(_context, options);
-        Assert.Equal(DPoPNonceValidation.Valid, await _service.ValidateNonceAsync(_context, options, nonce));
+        string nonce = await _service.GetNonceAsync(_context, "DPoP", options);
+        Assert.Equal(DPoPNonceValidation.Valid, await _service.ValidateNonceAsync(_context, "DPoP", options, nonce));
         _clock.Advance(TimeSpan.FromSeconds(149));
-        Assert.Equal(DPoPNonceValidation.Valid, await _service.ValidateNonceAsync(_context, options, nonce));
+        Assert.Equal(DPoPNonceValidation.Valid, await _service.ValidateNonceAsync(_context, "DPoP", options, nonce));
         _clock.Advance(TimeSpan.FromSeconds(1));
-        Assert.Equal(DPoPNonceValidation.ValidRenew, await _service.ValidateNonceAsync(_context, options, nonce));
+        Assert.Equal(DPoPNonceValidation.ValidRenew, await _service.ValidateNonceAsync(_context, "DPoP", options, nonce));
         _clock.Advance(TimeSpan.FromSeconds(150));
-        Assert.Equal(DPoPNonceValidation.Expired, await _service.ValidateNonceAsync(_context, options, nonce));
+        Assert.Equal(DPoPNonceValidation.Expired, await _service.ValidateNonceAsync(_context, "DPoP", options, nonce));
     }
 
     [Fact]
     public async Task One_nonce_serves_a_whole_window_and_the_next_window_gets_another()
     {
         var options = Options();
-        string first = await _service.GetNonceAsync(_context, options);
+        string first = await _service.GetNonceAsync(_context, "DPoP", options);
         _clock.Advance(TimeSpan.FromSeconds(149));
-        Assert.Equal(first, await _service.GetNonceAsync(_context, options));
+        Assert.Equal(first, await _service.GetNonceAsync(_context, "DPoP", options));
         _clock.Advance(TimeSpan.FromSeconds(1));
-        string second = await _service.GetNonceAsync(_context, options);
+        string second = await _service.GetNonceAsync(_context, "DPoP", options);
         Assert.NotEqual(first, second);
-        Assert.Equal(DPoPNonceValidation.Valid, await _service.ValidateNonceAsync(_context, options, second));
+        Assert.Equal(DPoPNonceValidation.Valid, await _service.ValidateNonceAsync(_context, "DPoP", options, second));
     }
 
     [Theory]
@@ -47,29 +47,41 @@ public class DataProtectionDPoPNonceServiceTests
     [InlineData("bm90LWEtbm9uY2U")]
     public async Task Garbage_is_invalid_never_an_exception(string nonce)
     {
-        Assert.Equal(DPoPNonceValidation.Invalid, await _service.ValidateNonceAsync(_context, Options(), nonce));
+        Assert.Equal(DPoPNonceValidation.Invalid, await _service.ValidateNonceAsync(_context, "DPoP", Options(), nonce));
     }
 
     [Fact]
     public async Task A_nonce_of_another_key_ring_is_invalid()
     {
         var other = new DataProtectionDPoPNonceService(new EphemeralDataProtectionProvider());
-        string foreign = await other.GetNonceAsync(_context, Options());
-        Assert.Equal(DPoPNonceValidation.Invalid, await _service.ValidateNonceAsync(_context, Options(), foreign));
+        string foreign = await other.GetNonceAsync(_context, "DPoP", Options());
+        Assert.Equal(DPoPNonceValidation.Invalid, await _service.ValidateNonceAsync(_context, "DPoP", Options(), foreign));
+    }
+
+    [Fact]
+    public async Task A_nonce_of_another_scheme_is_invalid_even_with_the_same_key_ring()
+    {
+        var options = Options();
+        string schemeA = await _service.GetNonceAsync(_context, "A", options);
+        string schemeB = await _service.GetNonceAsync(_context, "B", options);
+        Assert.NotEqual(schemeA, schemeB);
+        Assert.Equal(DPoPNonceValidation.Valid, await _service.ValidateNonceAsync(_context, "A", options, schemeA));
+        Assert.Equal(DPoPNonceValidation.Invalid, await _service.ValidateNonceAsync(_context, "B", options, schemeA));
+        Assert.Equal(DPoPNonceValidation.Invalid, await _service.ValidateNonceAsync(_context, "A", options, schemeB));
     }
 
     [Fact]
     public async Task A_nonce_from_the_future_is_invalid()
     {
         var futureClock = new FakeTimeProvider(WindowStart.AddMinutes(10));
-        string future = await _service.GetNonceAsync(_context, new DPoPOptions { TimeProvider = futureClock });
-        Assert.Equal(DPoPNonceValidation.Invalid, await _service.ValidateNonceAsync(_context, Options(), future));
+        string future = await _service.GetNonceAsync(_context, "DPoP", new DPoPOptions { TimeProvider = futureClock });
+        Assert.Equal(DPoPNonceValidation.Invalid, await _service.ValidateNonceAsync(_context, "DPoP", Options(), future));
     }
 
     [Fact]
     public async Task Nonces_are_header_safe()
     {
-        string nonce = await _service.GetNonceAsync(_context, Options());
+        string nonce = await _service.GetNonceAsync(_context, "DPoP", Options());
         Assert.Matches("^[A-Za-z0-9_-]+$", nonce);
     }
 }
