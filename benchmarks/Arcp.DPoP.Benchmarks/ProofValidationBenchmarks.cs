@@ -21,7 +21,7 @@ public class ProofValidationBenchmarks
     private byte[] _signingInput = null!;
     private byte[] _signature = null!;
 
-    [Params("ES256", "PS256", "RS256")]
+    [Params("EdDSA", "ES256", "PS256", "RS256")]
     public string Algorithm { get; set; } = "ES256";
 
     [GlobalSetup]

@@ -16,15 +16,19 @@ public sealed class AgentStory
     private readonly Uri _api;
     private readonly HttpMessageHandler _transport;
     private readonly StoryWriter _out;
+    private readonly string _algorithm;
 
     /// <param name="api">The API's base address.</param>
     /// <param name="transport">How to reach it (sockets, or an in-memory test server).</param>
     /// <param name="output">Where the story is told.</param>
-    public AgentStory(Uri api, HttpMessageHandler transport, StoryWriter output)
+    /// <param name="algorithm">The proof algorithm of the agent's keys: EdDSA (Ed25519, what ARCP agents use) by default,
+    /// or any of <see cref="DPoPKey.SupportedAlgorithms"/>.</param>
+    public AgentStory(Uri api, HttpMessageHandler transport, StoryWriter output, string algorithm = "EdDSA")
     {
         _api = api;
         _transport = transport;
         _out = output;
+        _algorithm = algorithm;
     }
 
     /// <summary>Tells the story; <see langword="true"/> when every step went as it should.</summary>
@@ -34,7 +38,7 @@ public sealed class AgentStory
         var register = new Uri(_api, "/agents/register");
         var tokenEndpoint = new Uri(_api, "/dev/token");
         using var plain = new HttpClient(_transport, disposeHandler: false) { BaseAddress = _api };
-        using var session = new DPoPSession(DPoPKey.Generate("ES256"));
+        using var session = new DPoPSession(DPoPKey.Generate(_algorithm));
         using var signed = new HttpClient(new DPoPMessageHandler(session) { InnerHandler = _transport }, disposeHandler: false) { BaseAddress = _api };
 
         _out.Step("The agent makes key A and gets a token bound to it");

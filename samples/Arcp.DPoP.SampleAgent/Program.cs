@@ -7,21 +7,36 @@ using Microsoft.Extensions.DependencyInjection;
 
 // dotnet run --project samples/Arcp.DPoP.SampleAgent              hosts the sample API on a free loopback port
 // dotnet run --project samples/Arcp.DPoP.SampleAgent -- --api URL  talks to a running API with a /dev/token endpoint
+// dotnet run --project samples/Arcp.DPoP.SampleAgent -- --alg ES256  signs with another algorithm (default EdDSA)
+const string Usage = "usage: Arcp.DPoP.SampleAgent [--api http://127.0.0.1:5080] [--alg EdDSA|Ed25519|ES256|...]";
 var output = new StoryWriter(Console.Out, StoryWriter.TerminalHasColor());
-Uri api;
-Microsoft.AspNetCore.Builder.WebApplication? host = null;
-int apiIndex = Array.IndexOf(args, "--api");
-if (apiIndex >= 0)
+Uri? api = null;
+string algorithm = "EdDSA";
+for (int i = 0; i < args.Length; i++)
 {
-    if (apiIndex + 1 >= args.Length || !Uri.TryCreate(args[apiIndex + 1], UriKind.Absolute, out var given))
+    string? value = i + 1 < args.Length ? args[i + 1] : null;
+    switch (args[i])
     {
-        Console.Error.WriteLine("usage: Arcp.DPoP.SampleAgent [--api http://127.0.0.1:5080]");
-        return 2;
+        case "--api" when Uri.TryCreate(value, UriKind.Absolute, out var given):
+            api = given;
+            i++;
+            break;
+        case "--alg" when value is not null && Arcp.DPoP.Client.DPoPKey.SupportedAlgorithms.Contains(value):
+            algorithm = value;
+            i++;
+            break;
+        case "--alg":
+            Console.Error.WriteLine($"--alg must be one of: {string.Join(' ', Arcp.DPoP.Client.DPoPKey.SupportedAlgorithms)}.");
+            Console.Error.WriteLine(Usage);
+            return 2;
+        default:
+            Console.Error.WriteLine(Usage);
+            return 2;
     }
-
-    api = given;
 }
-else
+
+Microsoft.AspNetCore.Builder.WebApplication? host = null;
+if (api is null)
 {
     host = SampleApiApp.Build(
     [
@@ -36,12 +51,12 @@ else
     api = new Uri(address);
 }
 
-Console.WriteLine($"Arcp.DPoP sample agent, talking to {api}");
+Console.WriteLine($"Arcp.DPoP sample agent, talking to {api}, signing proofs with {algorithm}");
 using var transport = new SocketsHttpHandler();
 bool ok;
 try
 {
-    ok = await new AgentStory(api, transport, output).RunAsync();
+    ok = await new AgentStory(api, transport, output, algorithm).RunAsync();
 }
 catch (HttpRequestException ex)
 {

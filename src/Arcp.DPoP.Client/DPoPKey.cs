@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using NSec.Cryptography;
 
 namespace Arcp.DPoP.Client;
 
@@ -17,23 +18,34 @@ public sealed class DPoPKey : IDisposable
 {
     private readonly ECDsa? _ecdsa;
     private readonly RSA? _rsa;
+    private readonly Key? _ed25519;
     private readonly HashAlgorithmName _hash;
 
-    private DPoPKey(string algorithm, ECDsa? ecdsa, RSA? rsa)
+    private DPoPKey(string algorithm, ECDsa? ecdsa, RSA? rsa, Key? ed25519 = null)
     {
         Algorithm = algorithm;
         _ecdsa = ecdsa;
         _rsa = rsa;
+        _ed25519 = ed25519;
         _hash = algorithm[2..] switch { "256" => HashAlgorithmName.SHA256, "384" => HashAlgorithmName.SHA384, _ => HashAlgorithmName.SHA512 };
         PublicJwk = WriteJwk(includePrivate: false);
-        Thumbprint = _ecdsa is not null
+        Thumbprint = _ed25519 is not null
+            ? JwkThumbprintCore.Compute("OKP", crv: Curve, x: Member(PublicJwk, "x")) // RFC 8037 §2
+            : _ecdsa is not null
             ? JwkThumbprintCore.Compute("EC", crv: Curve, x: Member(PublicJwk, "x"), y: Member(PublicJwk, "y"))
             : JwkThumbprintCore.Compute("RSA", e: Member(PublicJwk, "e"), n: Member(PublicJwk, "n"));
     }
 
-    /// <summary>The algorithms a key can be made for: ES256 (the default), ES384, ES512, PS256/384/512, RS256/384/512.</summary>
+    /// <summary>
+    /// The algorithms a key can be made for: ES256 (the default), ES384, ES512, EdDSA and Ed25519 (both an Ed25519 key:
+    /// proofs name it <c>EdDSA</c>, RFC 8037, which ARCP and most servers accept, or <c>Ed25519</c>, the fully-specified
+    /// name of RFC 9864), PS256/384/512, RS256/384/512.
+    /// </summary>
     public static IReadOnlyList<string> SupportedAlgorithms { get; } =
-        ["ES256", "ES384", "ES512", "PS256", "PS384", "PS512", "RS256", "RS384", "RS512"];
+        ["ES256", "ES384", "ES512", "EdDSA", "Ed25519", "PS256", "PS384", "PS512", "RS256", "RS384", "RS512"];
+
+    // The private key must leave through ExportPrivateJwk, so the library key allows export; nothing else exports it.
+    private static KeyCreationParameters Exportable => new() { ExportPolicy = KeyExportPolicies.AllowPlaintextExport };
 
     /// <summary>The JWS algorithm this key signs proofs with.</summary>
     public string Algorithm { get; }
@@ -44,12 +56,14 @@ public sealed class DPoPKey : IDisposable
     /// <summary>The public key as a JWK (JSON), as it goes into every proof's header.</summary>
     public string PublicJwk { get; }
 
-    private string? Curve => Algorithm switch { "ES256" => "P-256", "ES384" => "P-384", "ES512" => "P-521", _ => null };
+    private string? Curve => Algorithm switch { "ES256" => "P-256", "ES384" => "P-384", "ES512" => "P-521", "EdDSA" or "Ed25519" => "Ed25519", _ => null };
 
     /// <summary>Generates a new key.</summary>
-    /// <param name="algorithm">One of <see cref="SupportedAlgorithms"/>; ES256 by default. RSA keys are 2048 bits.</param>
+    /// <param name="algorithm">One of <see cref="SupportedAlgorithms"/>; ES256 by default. RSA keys are 2048 bits.
+    /// <c>EdDSA</c> and <c>Ed25519</c> both make an Ed25519 key; the name is the <c>alg</c> its proofs carry.</param>
     public static DPoPKey Generate(string algorithm = "ES256") => algorithm switch
     {
+        "EdDSA" or "Ed25519" => new(algorithm, null, null, Key.Create(SignatureAlgorithm.Ed25519, Exportable)),
         "ES256" => new(algorithm, ECDsa.Create(ECCurve.NamedCurves.nistP256), null),
         "ES384" => new(algorithm, ECDsa.Create(ECCurve.NamedCurves.nistP384), null),
         "ES512" => new(algorithm, ECDsa.Create(ECCurve.NamedCurves.nistP521), null),
@@ -57,10 +71,11 @@ public sealed class DPoPKey : IDisposable
         _ => throw new ArgumentException($"'{algorithm}' is not a supported DPoP algorithm; use one of {string.Join(' ', SupportedAlgorithms)}.", nameof(algorithm)),
     };
 
-    /// <summary>Imports a key saved with <see cref="ExportPrivateJwk"/> (or any private EC/RSA JWK).</summary>
+    /// <summary>Imports a key saved with <see cref="ExportPrivateJwk"/> (or any private EC, RSA or Ed25519 OKP JWK).</summary>
     /// <param name="privateJwk">The JWK, with its private members.</param>
-    /// <param name="algorithm">The algorithm; defaults to the JWK's <c>alg</c>, or for EC keys to the curve's.</param>
-    /// <exception cref="FormatException">The JSON is not a private EC or RSA JWK.</exception>
+    /// <param name="algorithm">The algorithm; defaults to the JWK's <c>alg</c>, or for EC keys to the curve's, or for
+    /// Ed25519 keys to <c>EdDSA</c>.</param>
+    /// <exception cref="FormatException">The JSON is not a private EC, RSA or Ed25519 JWK.</exception>
     public static DPoPKey ImportPrivateJwk(string privateJwk, string? algorithm = null)
     {
         ArgumentNullException.ThrowIfNull(privateJwk);
@@ -90,6 +105,11 @@ public sealed class DPoPKey : IDisposable
                 return Checked(algorithm, ecdsa, null);
             }
 
+            if (kty == "OKP")
+            {
+                return ImportEd25519(jwk, algorithm ?? "EdDSA");
+            }
+
             if (kty == "RSA")
             {
                 var rsa = RSA.Create();
@@ -107,7 +127,7 @@ public sealed class DPoPKey : IDisposable
                 return Checked(algorithm ?? "PS256", null, rsa);
             }
 
-            throw new FormatException($"JWK key type '{kty}' is not supported; use EC or RSA.");
+            throw new FormatException($"JWK key type '{kty}' is not supported; use EC, RSA or OKP (Ed25519).");
         }
         catch (JsonException)
         {
@@ -120,7 +140,7 @@ public sealed class DPoPKey : IDisposable
 
         static DPoPKey Checked(string? algorithm, ECDsa? ecdsa, RSA? rsa)
         {
-            bool fits = algorithm is not null && SupportedAlgorithms.Contains(algorithm) &&
+            bool fits = algorithm is not null && SupportedAlgorithms.Contains(algorithm) && !IsEd25519(algorithm) &&
                 (ecdsa is not null ? algorithm.StartsWith("ES", StringComparison.Ordinal) : !algorithm.StartsWith("ES", StringComparison.Ordinal));
             if (!fits)
             {
@@ -133,12 +153,56 @@ public sealed class DPoPKey : IDisposable
         }
     }
 
+    private static DPoPKey ImportEd25519(JsonElement jwk, string algorithm)
+    {
+        string crv = Required(jwk, "crv");
+        if (crv != "Ed25519")
+        {
+            throw new FormatException($"OKP curve '{crv}' is not supported; only Ed25519 keys sign DPoP proofs here.");
+        }
+
+        if (!IsEd25519(algorithm))
+        {
+            throw new FormatException($"Algorithm '{algorithm}' does not fit this key; an Ed25519 key signs as EdDSA or Ed25519.");
+        }
+
+        byte[] seed = Bytes(jwk, "d");
+        byte[] x = Bytes(jwk, "x");
+        try
+        {
+            if (seed.Length != 32 || x.Length != 32)
+            {
+                throw new FormatException("An Ed25519 JWK has a 32-byte 'd' and a 32-byte 'x' (RFC 8037 §2).");
+            }
+
+            var key = Key.Import(SignatureAlgorithm.Ed25519, seed, KeyBlobFormat.RawPrivateKey, Exportable);
+            if (!CryptographicOperations.FixedTimeEquals(key.PublicKey.Export(KeyBlobFormat.RawPublicKey), x))
+            {
+                key.Dispose();
+                throw new FormatException("The JWK's 'x' is not the public key of its 'd'.");
+            }
+
+            return new DPoPKey(algorithm, null, null, key);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(seed);
+        }
+    }
+
+    private static bool IsEd25519(string algorithm) => algorithm is "EdDSA" or "Ed25519";
+
     /// <summary>Exports the key pair, private members included, as a JWK to store somewhere safe.</summary>
     public string ExportPrivateJwk() => WriteJwk(includePrivate: true);
 
-    /// <summary>Signs a JWS signing input: R || S for ECDSA, PKCS#1 v1.5 or PSS for RSA.</summary>
+    /// <summary>Signs a JWS signing input: R || S for ECDSA and Ed25519 (RFC 8032), PKCS#1 v1.5 or PSS for RSA.</summary>
     internal byte[] Sign(ReadOnlySpan<byte> data)
     {
+        if (_ed25519 is not null)
+        {
+            return SignatureAlgorithm.Ed25519.Sign(_ed25519, data);
+        }
+
         if (_ecdsa is not null)
         {
             return _ecdsa.SignData(data, _hash, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
@@ -155,6 +219,7 @@ public sealed class DPoPKey : IDisposable
     {
         _ecdsa?.Dispose();
         _rsa?.Dispose();
+        _ed25519?.Dispose();
     }
 
     private string WriteJwk(bool includePrivate)
@@ -163,7 +228,20 @@ public sealed class DPoPKey : IDisposable
         using (var writer = new Utf8JsonWriter(stream))
         {
             writer.WriteStartObject();
-            if (_ecdsa is not null)
+            if (_ed25519 is not null)
+            {
+                // RFC 8037 §2: kty OKP, crv Ed25519, x the public key; d (the 32-byte seed) only in the private export.
+                writer.WriteString("kty", "OKP");
+                writer.WriteString("crv", Curve);
+                writer.WriteString("x", Base64Url.EncodeToString(_ed25519.PublicKey.Export(KeyBlobFormat.RawPublicKey)));
+                if (includePrivate)
+                {
+                    byte[] seed = _ed25519.Export(KeyBlobFormat.RawPrivateKey);
+                    writer.WriteString("d", Base64Url.EncodeToString(seed));
+                    CryptographicOperations.ZeroMemory(seed);
+                }
+            }
+            else if (_ecdsa is not null)
             {
                 var p = _ecdsa.ExportParameters(includePrivate);
                 writer.WriteString("kty", "EC");

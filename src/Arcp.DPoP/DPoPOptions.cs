@@ -12,9 +12,12 @@ namespace Arcp.DPoP;
 /// </summary>
 public class DPoPOptions : AuthenticationSchemeOptions
 {
-    /// <summary>The algorithms allowed by default for DPoP proofs: every asymmetric JWS algorithm this platform verifies.</summary>
+    /// <summary>
+    /// The algorithms allowed by default for DPoP proofs: every asymmetric JWS algorithm this library verifies, Ed25519
+    /// first (ARCP recommends it): <c>EdDSA</c> (RFC 8037) and its fully-specified name <c>Ed25519</c> (RFC 9864).
+    /// </summary>
     public static IReadOnlyList<string> DefaultAllowedAlgorithms { get; } =
-        ["ES256", "ES384", "ES512", "PS256", "PS384", "PS512", "RS256", "RS384", "RS512"];
+        ["EdDSA", "Ed25519", "ES256", "ES384", "ES512", "PS256", "PS384", "PS512", "RS256", "RS384", "RS512"];
 
     /// <summary>Creates the options with their defaults.</summary>
     public DPoPOptions()

@@ -122,9 +122,16 @@ internal sealed class DPoPOptionsValidator : IValidateOptions<DPoPOptions>
             {
                 string why = algorithm.Equals("none", StringComparison.OrdinalIgnoreCase) ? "unsigned proofs prove nothing"
                     : algorithm.StartsWith("HS", StringComparison.OrdinalIgnoreCase) ? "symmetric algorithms cannot prove possession of a public key"
+                    : algorithm.Equals("Ed448", StringComparison.OrdinalIgnoreCase) ? "only Ed25519 is supported of the EdDSA curves (use EdDSA or Ed25519)"
                     : "it is not an asymmetric JWS algorithm this platform verifies";
                 errors.Add($"{scheme}: AllowedAlgorithms has '{algorithm}', which cannot be allowed: {why}. Supported: {string.Join(' ', DPoPOptions.DefaultAllowedAlgorithms)}.");
             }
+        }
+
+        if (options.AllowedAlgorithms.Any(a => DPoPAlgorithm.Find(a) is { IsEdDsa: true }) && !Ed25519Verifier.IsAvailable(out string? ed25519Error))
+        {
+            errors.Add($"{scheme}: AllowedAlgorithms has EdDSA/Ed25519, but Ed25519 is not available on this platform: the native libsodium " +
+                $"that NSec.Cryptography uses could not be loaded ({ed25519Error}). Remove EdDSA and Ed25519 from AllowedAlgorithms, or run on a platform the libsodium package supports.");
         }
 
         if (!string.IsNullOrEmpty(options.PublicOrigin))

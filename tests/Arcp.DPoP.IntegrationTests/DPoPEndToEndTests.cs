@@ -22,6 +22,8 @@ public sealed class DPoPEndToEndTests : IClassFixture<SampleApiFactory>
     }
 
     [Theory]
+    [InlineData("EdDSA")]
+    [InlineData("Ed25519")]
     [InlineData("ES256")]
     [InlineData("ES384")]
     [InlineData("ES512")]
@@ -176,7 +178,7 @@ public sealed class DPoPEndToEndTests : IClassFixture<SampleApiFactory>
         using var client = _factory.CreateClient();
         using var response = await client.PostAsync(Register, null);
         var problem = await Problem.AssertAsync(response, "authentication-failed");
-        Assert.Equal("DPoP algs=\"ES256 ES384 ES512 PS256 PS384 PS512 RS256 RS384 RS512\"", Assert.Single(response.Headers.WwwAuthenticate).ToString());
+        Assert.Equal("DPoP algs=\"EdDSA Ed25519 ES256 ES384 ES512 PS256 PS384 PS512 RS256 RS384 RS512\"", Assert.Single(response.Headers.WwwAuthenticate).ToString());
         Assert.False(problem.TryGetProperty("error", out _));
         Assert.Equal("Authentication Failed", problem.GetProperty("title").GetString());
     }
@@ -344,6 +346,51 @@ public sealed class DPoPEndToEndTests : IClassFixture<SampleApiFactory>
         using var response = await client.SendAsync(request);
         Assert.True((int)response.StatusCode is >= 400 and < 500, $"{description}: {(int)response.StatusCode}");
         await Problem.AssertAsync(response, "dpop-invalid", error: "invalid_dpop_proof");
+    }
+
+    public static TheoryData<string, string> HostileEd25519Proofs() => new()
+    {
+        { "small-order public key (the identity)", "the Ed25519 public key x is a point of small order" },
+        { "public key not reduced modulo p", "is not canonical: its y coordinate is not reduced modulo 2^255 - 19" },
+        { "S + L (a malleated signature of the bound key)", "its S is not reduced modulo the group order L" },
+        { "63-byte signature", "an Ed25519 signature is 64 bytes (R || S), this one is 63" },
+        { "Ed448 key", "crv Ed448 is not supported" },
+        { "X25519 key", "crv X25519 is a key-agreement (ECDH) key, which cannot sign" },
+    };
+
+    [Theory]
+    [MemberData(nameof(HostileEd25519Proofs))]
+    public async Task Hostile_Ed25519_proofs_are_dpop_invalid_with_the_reason(string kind, string expectedDetail)
+    {
+        using var client = _factory.CreateClient();
+        using var key = TestKey.Create("EdDSA");
+        string token = await _factory.GetTokenAsync(client, key);
+        var builder = _factory.Proof(key, "POST", Register, token);
+        byte[] identity = new byte[32];
+        identity[0] = 1;
+        byte[] nonCanonical = Enumerable.Repeat((byte)0xFF, 32).ToArray();
+        nonCanonical[0] = 0xEE;
+        nonCanonical[31] = 0x7F;
+        string proof = kind switch
+        {
+            "small-order public key (the identity)" => builder.With(h => h["jwk"]!["x"] = System.Buffers.Text.Base64Url.EncodeToString(identity)).Build(),
+            "public key not reduced modulo p" => builder.With(h => h["jwk"]!["x"] = System.Buffers.Text.Base64Url.EncodeToString(nonCanonical)).Build(),
+            "S + L (a malleated signature of the bound key)" => builder.Build(input =>
+            {
+                byte[] signature = key.Sign(input);
+                var l = System.Numerics.BigInteger.Pow(2, 252) + System.Numerics.BigInteger.Parse("27742317777372353535851937790883648493", System.Globalization.CultureInfo.InvariantCulture);
+                (new System.Numerics.BigInteger(signature.AsSpan(32), isUnsigned: true) + l).TryWriteBytes(signature.AsSpan(32), out _, isUnsigned: true);
+                return signature;
+            }),
+            "63-byte signature" => builder.Build(input => key.Sign(input)[..63]),
+            "Ed448 key" => builder.With(h => h["jwk"]!["crv"] = "Ed448").Build(),
+            _ => builder.With(h => h["jwk"]!["crv"] = "X25519").Build(),
+        };
+
+        using var request = SampleApiFactory.Request(HttpMethod.Post, Register, token, proof);
+        using var response = await client.SendAsync(request);
+        var problem = await Problem.AssertAsync(response, "dpop-invalid", error: "invalid_dpop_proof");
+        Assert.Contains(expectedDetail, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
     private string HostileProof(string kind, TestKey key, string token)

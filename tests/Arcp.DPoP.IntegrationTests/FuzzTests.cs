@@ -31,12 +31,14 @@ public sealed class FuzzTests : IClassFixture<SampleApiFactory>
         _output = output;
     }
 
-    [Fact]
-    public async Task Mutated_proofs_get_4xx_problems_never_5xx_never_200()
+    [Theory]
+    [InlineData("ES256")]
+    [InlineData("EdDSA")]
+    public async Task Mutated_proofs_get_4xx_problems_never_5xx_never_200(string algorithm)
     {
         var random = new Random(Seed);
         using var client = _factory.CreateClient();
-        using var key = TestKey.Create();
+        using var key = TestKey.Create(algorithm);
         string token = await _factory.GetTokenAsync(client, key);
         var statuses = new Dictionary<string, int>();
 
@@ -55,7 +57,7 @@ public sealed class FuzzTests : IClassFixture<SampleApiFactory>
             await AssertRefusedAsync(response, $"case {i} ({operation})", statuses);
         }
 
-        Report("proofs", statuses);
+        Report(algorithm + " proofs", statuses);
     }
 
     [Fact]

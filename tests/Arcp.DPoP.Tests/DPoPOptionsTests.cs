@@ -84,6 +84,22 @@ public class DPoPOptionsTests
         Assert.Equal("from-code", options.Audience);
     }
 
+    [Theory]
+    [InlineData("EdDSA")]
+    [InlineData("Ed25519")]
+    [InlineData("EdDSA ES256")]
+    public void Ed25519_algorithms_can_be_configured(string algorithms)
+    {
+        var options = Options(new()
+        {
+            ["Authentication:Schemes:DPoP:Authority"] = "https://issuer.example",
+            ["Authentication:Schemes:DPoP:Audience"] = "arcp-api",
+            ["Authentication:Schemes:DPoP:AllowedAlgorithms"] = algorithms,
+        });
+        Assert.Equal(algorithms.Split(' '), options.AllowedAlgorithms);
+        Assert.Equal(algorithms, options.ProofValidator!.AllowedAlgorithms);
+    }
+
     [Fact]
     public void Defaults_are_the_documented_ones()
     {
@@ -92,7 +108,7 @@ public class DPoPOptionsTests
         Assert.Equal(TimeSpan.FromSeconds(60), options.ProofLifetime);
         Assert.Equal(TimeSpan.FromSeconds(5), options.ClockSkew);
         Assert.Equal(8192, options.MaxProofLength);
-        Assert.Equal(["ES256", "ES384", "ES512", "PS256", "PS384", "PS512", "RS256", "RS384", "RS512"], options.AllowedAlgorithms);
+        Assert.Equal(["EdDSA", "Ed25519", "ES256", "ES384", "ES512", "PS256", "PS384", "PS512", "RS256", "RS384", "RS512"], options.AllowedAlgorithms);
         Assert.True(options.RequireHttpsMetadata);
         Assert.Equal(["at+jwt", "application/at+jwt", "JWT"], options.TokenValidationParameters.ValidTypes);
     }
@@ -119,7 +135,8 @@ public class DPoPOptionsTests
     [InlineData("Authority", "not a uri", "not an absolute http(s) URI")]
     [InlineData("AllowedAlgorithms", "none", "unsigned proofs prove nothing")]
     [InlineData("AllowedAlgorithms", "HS256", "symmetric algorithms")]
-    [InlineData("AllowedAlgorithms", "EdDSA", "not an asymmetric JWS algorithm this platform verifies")]
+    [InlineData("AllowedAlgorithms", "Ed448", "only Ed25519 is supported")]
+    [InlineData("AllowedAlgorithms", "ES256K", "not an asymmetric JWS algorithm this platform verifies")]
     [InlineData("ProofLifetime", "0", "ProofLifetime")]
     [InlineData("ProofLifetime", "3600", "ProofLifetime")]
     [InlineData("ClockSkew", "-1", "ClockSkew")]

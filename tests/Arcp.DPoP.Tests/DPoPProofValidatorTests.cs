@@ -34,6 +34,8 @@ public sealed class DPoPProofValidatorTests : IDisposable
     }
 
     [Theory]
+    [InlineData("EdDSA")]
+    [InlineData("Ed25519")]
     [InlineData("ES256")]
     [InlineData("ES384")]
     [InlineData("ES512")]

@@ -18,15 +18,23 @@ builder.Services.AddHttpClient("arcp").AddDPoP();
 await using var app = builder.Build();
 
 var options = app.Services.GetRequiredService<IOptionsMonitor<DPoPOptions>>().Get(DPoPDefaults.AuthenticationScheme);
-using var key = DPoPKey.Generate("ES256");
 var uri = new Uri("https://api.example.com/agents/register");
-string proof = new DPoPProofFactory().CreateProof(key, "POST", uri);
-var result = new DPoPProofValidator(options).Validate(proof, "POST", uri.ToString());
-if (!result.IsValid || result.Proof.Jkt != key.Thumbprint || JwkThumbprint.Compute(key.PublicJwk) != key.Thumbprint)
+var thumbprints = new List<string>();
+
+// ES256 (the platform's ECDSA) and EdDSA (Ed25519 through NSec, whose native libsodium must come with the packages).
+foreach (string algorithm in new[] { "ES256", "EdDSA" })
 {
-    Console.Error.WriteLine("package consumer: the client's proof did not pass the server's validator: " + result.Failure);
-    return 1;
+    using var key = DPoPKey.Generate(algorithm);
+    string proof = new DPoPProofFactory().CreateProof(key, "POST", uri);
+    var result = new DPoPProofValidator(options).Validate(proof, "POST", uri.ToString());
+    if (!result.IsValid || result.Proof.Jkt != key.Thumbprint || JwkThumbprint.Compute(key.PublicJwk) != key.Thumbprint)
+    {
+        Console.Error.WriteLine($"package consumer: the client's {algorithm} proof did not pass the server's validator: " + result.Failure);
+        return 1;
+    }
+
+    thumbprints.Add($"{algorithm} jkt {key.Thumbprint}");
 }
 
-Console.WriteLine($"package consumer: Arcp.DPoP, Arcp.DPoP.StackExchangeRedis, Arcp.DPoP.Client and Arcp.DPoP.OpenApi work together (jkt {key.Thumbprint}).");
+Console.WriteLine($"package consumer: Arcp.DPoP, Arcp.DPoP.StackExchangeRedis, Arcp.DPoP.Client and Arcp.DPoP.OpenApi work together ({string.Join(", ", thumbprints)}).");
 return 0;

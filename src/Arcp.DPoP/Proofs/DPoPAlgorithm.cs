@@ -23,16 +23,23 @@ internal sealed class DPoPAlgorithm
 
     public HashAlgorithmName Hash { get; }
 
-    /// <summary>The JWK <c>crv</c> for EC algorithms (RFC 7518 §3.4).</summary>
+    /// <summary>The JWK <c>crv</c> for EC algorithms (RFC 7518 §3.4) and EdDSA (RFC 8037 §2).</summary>
     public string? Curve { get; }
 
-    /// <summary>Bytes of one EC coordinate; the JWS signature is R || S, twice this.</summary>
+    /// <summary>Bytes of one EC coordinate, or of an Ed25519 public key; the JWS signature is R || S, twice this.</summary>
     public int CoordinateSize { get; }
 
     public RSASignaturePadding? Padding { get; }
 
+    /// <summary>Whether this is an Edwards-curve algorithm (RFC 8037 <c>EdDSA</c>, RFC 9864 <c>Ed25519</c>): <c>kty</c> OKP.</summary>
+    public bool IsEdDsa => KeyType == "OKP";
+
     public static IReadOnlyList<DPoPAlgorithm> All { get; } =
     [
+        // RFC 8037 §3.1 "EdDSA" (the curve comes from the key) and RFC 9864 §2.2 "Ed25519" (fully specified) sign
+        // the same way with the same keys; only Ed25519 is supported (Ed448 is not), so both pin crv Ed25519.
+        new("EdDSA", "OKP", default, "Ed25519", 32),
+        new("Ed25519", "OKP", default, "Ed25519", 32),
         new("ES256", "EC", HashAlgorithmName.SHA256, "P-256", 32),
         new("ES384", "EC", HashAlgorithmName.SHA384, "P-384", 48),
         new("ES512", "EC", HashAlgorithmName.SHA512, "P-521", 66),

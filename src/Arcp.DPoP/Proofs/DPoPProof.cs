@@ -18,10 +18,10 @@ public sealed class DPoPProof
         Nonce = nonce;
     }
 
-    /// <summary>The JWS <c>alg</c> the proof is signed with, e.g. <c>ES256</c>.</summary>
+    /// <summary>The JWS <c>alg</c> the proof is signed with, e.g. <c>ES256</c> or <c>EdDSA</c>.</summary>
     public string Algorithm { get; }
 
-    /// <summary>The <c>kty</c> of the proof's <c>jwk</c>: <c>EC</c> or <c>RSA</c>.</summary>
+    /// <summary>The <c>kty</c> of the proof's <c>jwk</c>: <c>EC</c>, <c>RSA</c> or <c>OKP</c> (Ed25519).</summary>
     public string KeyType { get; }
 
     /// <summary>The RFC 7638 SHA-256 thumbprint of the proof's <c>jwk</c>, base64url.</summary>

@@ -370,9 +370,16 @@ public sealed class DPoPProofValidator
             return KeyInvalid($"alg {algorithm.Name} needs a key of kty '{algorithm.KeyType}', but the jwk's kty is '{Sanitize.ForDetail(jwk.Kty)}'");
         }
 
-        if (jwk.Alg is not null && !string.Equals(jwk.Alg, algorithm.Name, StringComparison.Ordinal))
+        if (jwk.Alg is not null && !string.Equals(jwk.Alg, algorithm.Name, StringComparison.Ordinal) &&
+            !(algorithm.IsEdDsa && DPoPAlgorithm.Find(jwk.Alg) is { IsEdDsa: true }))
         {
+            // EdDSA (RFC 8037) and Ed25519 (RFC 9864) name the same signatures with the same keys: either fits either.
             return KeyInvalid($"the jwk is for alg '{Sanitize.ForDetail(jwk.Alg)}' but the proof is signed with {algorithm.Name}");
+        }
+
+        if (algorithm.IsEdDsa)
+        {
+            return CheckOkpKey(jwk, algorithm);
         }
 
         if (algorithm.KeyType == "EC")
@@ -409,6 +416,52 @@ public sealed class DPoPProofValidator
         if (Base64UrlStrict.MaxDecodedLength(jwk.E.Length) > 8)
         {
             return KeyInvalid("the RSA public exponent 'e' is longer than 8 bytes");
+        }
+
+        return null;
+    }
+
+    /// <summary>An Ed25519 public key (RFC 8037 §2): <c>crv</c> Ed25519, a canonical 32-byte <c>x</c> of large order.</summary>
+    private static DPoPFailure? CheckOkpKey(ProofJwk jwk, DPoPAlgorithm algorithm)
+    {
+        switch (jwk.Crv)
+        {
+            case "Ed25519":
+                break;
+            case null:
+                return KeyInvalid($"an OKP jwk needs 'crv'; alg {algorithm.Name} needs crv Ed25519");
+            case "Ed448":
+                return KeyInvalid($"crv Ed448 is not supported; alg {algorithm.Name} needs an Ed25519 key");
+            case "X25519" or "X448":
+                return KeyInvalid($"crv {jwk.Crv} is a key-agreement (ECDH) key, which cannot sign; alg {algorithm.Name} needs an Ed25519 key");
+            default:
+                return KeyInvalid($"alg {algorithm.Name} needs crv Ed25519, but the jwk's crv is '{Sanitize.ForDetail(jwk.Crv)}'");
+        }
+
+        if (jwk.Y is not null)
+        {
+            return KeyInvalid("an OKP (Ed25519) jwk has only 'x', but this one also has 'y' (RFC 8037 §2)");
+        }
+
+        Span<byte> key = stackalloc byte[Ed25519Encoding.PublicKeySize];
+        if (!IsCoordinate(jwk.X, Ed25519Encoding.PublicKeySize) || !Base64UrlStrict.TryDecode(jwk.X, key, out _))
+        {
+            return KeyInvalid("x must be the 32-byte Ed25519 public key, base64url-encoded without padding (43 characters)");
+        }
+
+        if (!Ed25519Encoding.IsCanonicalPoint(key))
+        {
+            return KeyInvalid("the Ed25519 public key x is not canonical: its y coordinate is not reduced modulo 2^255 - 19 (RFC 8032 §5.1.3)");
+        }
+
+        if (!Ed25519Encoding.IsOnCurve(key))
+        {
+            return KeyInvalid("the Ed25519 public key x is not a point on the curve (RFC 8032 §5.1.3)");
+        }
+
+        if (Ed25519Encoding.IsSmallOrder(key))
+        {
+            return KeyInvalid("the Ed25519 public key x is a point of small order, with which signatures verify for any message; use a real key pair");
         }
 
         return null;
@@ -644,6 +697,11 @@ public sealed class DPoPProofValidator
             }
 
             ReadOnlySpan<byte> signature = buffer.AsSpan(written, signatureLength);
+            if (algorithm.IsEdDsa)
+            {
+                return VerifyEd25519(parsed.Header!, signingInput, signature);
+            }
+
             if (algorithm.KeyType == "EC" && signature.Length != 2 * algorithm.CoordinateSize)
             {
                 return SignatureInvalid(Invariant($"an {algorithm.Name} signature is {2 * algorithm.CoordinateSize} bytes (R || S), this one is {signature.Length}"));
@@ -694,6 +752,31 @@ public sealed class DPoPProofValidator
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>Strict RFC 8032 §5.1.7 verification; the key was checked (canonical, not small-order) with the header.</summary>
+    private static DPoPFailure? VerifyEd25519(ProofHeader header, ReadOnlySpan<byte> signingInput, ReadOnlySpan<byte> signature)
+    {
+        if (signature.Length != Ed25519Encoding.SignatureSize)
+        {
+            return SignatureInvalid(Invariant($"an Ed25519 signature is {Ed25519Encoding.SignatureSize} bytes (R || S), this one is {signature.Length}"));
+        }
+
+        if (!Ed25519Encoding.IsCanonicalScalar(signature[Ed25519Encoding.PublicKeySize..]))
+        {
+            return SignatureInvalid("its S is not reduced modulo the group order L (a non-canonical Ed25519 signature, RFC 8032 §5.1.7)");
+        }
+
+        // libsodium's verification is strict as well (canonical R and A, no small-order R or A, S < L): the checks above
+        // only give the precise reason. A PublicKey is immutable, so one instance per header serves every thread.
+        if (header.Ed25519Key is not { } key)
+        {
+            return KeyInvalid("the Ed25519 public key x could not be imported");
+        }
+
+        return Ed25519Verifier.Verify(key, signingInput, signature)
+            ? null
+            : SignatureInvalid("it does not verify with the proof's jwk; sign the proof with the private key of the jwk it carries");
     }
 
     private static ECDsa? ImportEC(ProofJwk jwk, DPoPAlgorithm algorithm, out DPoPFailure? failure)

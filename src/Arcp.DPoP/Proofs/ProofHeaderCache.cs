@@ -11,7 +11,8 @@ namespace Arcp.DPoP;
 /// text with every proof: parsing it, checking the key, hashing its thumbprint and importing the public key (which
 /// costs more than verifying a signature) are done once per header. The text is exactly what the signature covers,
 /// so equal text means an equal header. Each header has a small pool of key instances, so concurrent verifications
-/// never share one. At most <see cref="Capacity"/> headers are kept; a full cache is emptied (an attacker cycling keys
+/// never share one (an Ed25519 key is the exception: NSec's <c>PublicKey</c> is immutable, so one instance is shared,
+/// see <see cref="ProofHeader.Ed25519Key"/>). At most <see cref="Capacity"/> headers are kept; a full cache is emptied (an attacker cycling keys
 /// only buys itself the imports it would have paid anyway). Failed headers are never cached.
 /// </remarks>
 internal sealed class ProofHeaderCache
