@@ -19,7 +19,7 @@ public sealed class ArcpDeploymentTests
     private const string P = "Authentication:Schemes:DPoP:";
     private const string Register = "/agents/register";
 
-    /// <summary>ES256 proofs, and EdDSA proofs (what ARCP's helper signs) whenever the server accepts them by default.</summary>
+    /// <summary>EdDSA proofs (all ARCP's helper signs) and ES256 proofs (the other algorithm ARCP's server accepts).</summary>
     public static TheoryData<string, string> ModesAndProofAlgorithms()
     {
         var data = new TheoryData<string, string>();
@@ -34,10 +34,10 @@ public sealed class ArcpDeploymentTests
         return data;
     }
 
-    private static IEnumerable<string> ProofAlgorithms() =>
-        DPoPOptions.DefaultAllowedAlgorithms.Contains("EdDSA") ? ["EdDSA", "ES256"] : ["ES256"];
+    private static string[] ProofAlgorithms() => ["EdDSA", "ES256"];
 
-    private static string AgentAlgorithm => ProofAlgorithms().First();
+    /// <summary>What ARCP's own helper signs with.</summary>
+    private const string AgentAlgorithm = "EdDSA";
 
     /// <summary>The sample in Production, pointed at the issuer by configuration only.</summary>
     private static SampleApiFactory Sample(ArcpStyleIssuer issuer, string audience = "arcp:register")
