@@ -52,7 +52,7 @@ public sealed class ArcpConfigurationBindingTests
         string token = new JsonWebTokenHandler().CreateToken(
             $$"""{"sub":"user-1","agent_id":"agent-1","scopes":["agents:register"],"role":"agent","exp":{{DateTimeOffset.UtcNow.AddMinutes(5).ToUnixTimeSeconds()}},"token_type":"access"}""",
             new SigningCredentials(new SymmetricSecurityKey(secret), SecurityAlgorithms.HmacSha256));
-        var result = await options.TokenHandler.ValidateTokenAsync(token, parameters);
+        var result = await options.TokenHandler.ValidateTokenAsync(token, new DPoPSchemeState(DPoPDefaults.AuthenticationScheme, options, null).TokenValidationParameters());
         Assert.True(result.IsValid, result.Exception?.Message);
 
         // User.Identity.Name falls back to sub; roles come from role.
