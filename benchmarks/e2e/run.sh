@@ -25,7 +25,7 @@ dotnet build benchmarks/e2e/ProofGenerator -c Release --nologo -v q -o "$work/ge
 
 start() { # port, extra settings...
   local port=$1; shift
-  env Benchmark__CompareJwtBearer=true Logging__LogLevel__Default=Warning "$@" \
+  env ASPNETCORE_ENVIRONMENT=Development Benchmark__CompareJwtBearer=true Logging__LogLevel__Default=Warning "$@" \
     dotnet "$work/api/Arcp.DPoP.SampleApi.dll" --contentRoot "$work/api" --urls "http://127.0.0.1:$port" >"$work/api-$port.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/" >/dev/null && return 0; sleep 0.1; done
