@@ -59,6 +59,7 @@ internal sealed class DPoPConfigureOptions : IConfigureNamedOptions<DPoPOptions>
         options.BackchannelTimeout = ReadTimeSpan(section, path, nameof(DPoPOptions.BackchannelTimeout)) ?? options.BackchannelTimeout;
         options.MaxProofLength = ReadInt(section, path, nameof(DPoPOptions.MaxProofLength)) ?? options.MaxProofLength;
         options.AllowBearerWithProof = ReadBool(section, path, nameof(DPoPOptions.AllowBearerWithProof)) ?? options.AllowBearerWithProof;
+        options.AllowTokensWithoutAudience = ReadBool(section, path, nameof(DPoPOptions.AllowTokensWithoutAudience)) ?? options.AllowTokensWithoutAudience;
         options.MaxRsaKeySize = ReadInt(section, path, nameof(DPoPOptions.MaxRsaKeySize)) ?? options.MaxRsaKeySize;
         options.TokenClockSkew = ReadTimeSpan(section, path, nameof(DPoPOptions.TokenClockSkew)) ?? options.TokenClockSkew;
         options.UseLastKnownGoodConfiguration = ReadBool(section, path, nameof(DPoPOptions.UseLastKnownGoodConfiguration)) ?? options.UseLastKnownGoodConfiguration;

@@ -83,6 +83,14 @@ public class DPoPOptions : AuthenticationSchemeOptions
     public TimeSpan RefreshInterval { get; set; } = BaseConfigurationManager.DefaultRefreshInterval;
 
     /// <summary>
+    /// Whether an access token with no <c>aud</c> at all is accepted while the audience is still checked: a token that
+    /// names an audience must name one this API accepts. Default <see langword="false"/>. Meant for ARCP's
+    /// post-registration token (no <c>aud</c>), instead of <c>ValidateAudience = false</c>, which also accepts tokens
+    /// issued for other audiences (RFC 7519 §4.1.3: a token for another audience must be rejected).
+    /// </summary>
+    public bool AllowTokensWithoutAudience { get; set; }
+
+    /// <summary>
     /// Whether a DPoP-bound access token sent as <c>Authorization: Bearer</c> is accepted when a valid proof signed with
     /// its key comes with it, as ARCP's clients send it. Default <see langword="true"/>: the proof, the binding and
     /// replay are checked exactly as with the <c>DPoP</c> scheme. <see langword="false"/> follows RFC 9449 §7.2 to the

@@ -63,6 +63,22 @@ internal sealed class DPoPSchemeState
             parameters.ConfigurationManager = manager;
         }
 
+        // AllowTokensWithoutAudience: a token with no aud passes, one with an aud is judged by the usual audience check
+        // (run on a copy without this validator, so the configured audiences and their rules stay the library's).
+        if (options.AllowTokensWithoutAudience && parameters.ValidateAudience && parameters.AudienceValidator is null)
+        {
+            var strict = parameters.Clone();
+            parameters.AudienceValidator = (audiences, token, _) =>
+            {
+                if (audiences is not null && audiences.Any())
+                {
+                    Validators.ValidateAudience(audiences, token, strict); // throws SecurityTokenInvalidAudienceException
+                }
+
+                return true;
+            };
+        }
+
         _parameters = parameters;
     }
 

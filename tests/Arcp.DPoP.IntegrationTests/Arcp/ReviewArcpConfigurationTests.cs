@@ -81,20 +81,20 @@ public sealed class ReviewArcpConfigurationTests
     }
 
     /// <summary>
-    /// docs/arcp.md tells ARCP deployments to set ValidateAudience = false so the post-registration token (no aud) passes.
+    /// docs/arcp.md told ARCP deployments to set ValidateAudience = false so the post-registration token (no aud) passes.
     /// That switch also lets through every token that names another audience: ARCP's temp token (aud arcp:validate,
     /// issued before the agent is validated) and tokens for any other API of the same issuer. Accepting "no aud" should
-    /// not mean accepting "someone else's aud".
+    /// not mean accepting "someone else's aud": AllowTokensWithoutAudience (what docs/arcp.md now recommends) does that.
     /// </summary>
     [Theory]
     [InlineData("arcp:validate")]
     [InlineData("billing-api")]
-    public async Task ValidateAudience_off_for_aud_less_tokens_still_refuses_a_token_for_another_audience(string audience)
+    public async Task Allowing_aud_less_tokens_still_refuses_a_token_for_another_audience(string audience)
     {
         await using var factory = Sample();
         factory.Settings[P + "SigningKeys:0:Value"] = Convert.ToBase64String(ArcpSecret);
         factory.Settings[P + "ValidateIssuer"] = "false";
-        factory.Settings[P + "ValidateAudience"] = "false";
+        factory.Settings[P + "AllowTokensWithoutAudience"] = "true";
         using var client = factory.CreateClient();
         using var key = TestKey.Create();
 
