@@ -122,6 +122,7 @@ internal sealed class DPoPConfigureOptions : IConfigureNamedOptions<DPoPOptions>
         if (signingKeys.Count > 0)
         {
             parameters.IssuerSigningKeys = [.. parameters.IssuerSigningKeys ?? [], .. signingKeys.Select(k => k.Key)];
+            options.ConfiguredSigningKeys.AddRange(signingKeys);
             var issuersOfKeys = signingKeys.Select(k => k.Issuer).OfType<string>().ToList();
             if (issuersOfKeys.Count > 0)
             {

@@ -594,6 +594,8 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
                 "The access token names no key (no kid) and none of the issuer's keys verifies its signature."),
             SecurityTokenSignatureKeyNotFoundException => new(DPoPFailureCode.TokenInvalid,
                 "The access token is signed with a key the issuer does not publish (unknown kid)."),
+            SecurityTokenInvalidSigningKeyException => new(DPoPFailureCode.TokenInvalid,
+                $"The access token is signed with a key this API does not accept for its issuer (iss '{Sanitize.ForDetail(ReadClaim(token, "iss"))}')."),
             SecurityTokenInvalidSignatureException => new(DPoPFailureCode.TokenInvalid, "The access token's signature is invalid."),
             SecurityTokenInvalidTypeException => new(DPoPFailureCode.TokenInvalid,
                 $"The access token's typ '{Sanitize.ForDetail(ReadHeader(token, "typ"))}' is not an access token type (accepted: {string.Join(", ", parameters.ValidTypes ?? [])})."),

@@ -83,6 +83,12 @@ public class DPoPOptions : AuthenticationSchemeOptions
     public TimeSpan RefreshInterval { get; set; } = BaseConfigurationManager.DefaultRefreshInterval;
 
     /// <summary>
+    /// The shared secrets bound from configuration (<c>SigningKeys</c>) with the issuer each was configured for (null:
+    /// none). The scheme lets each key verify only its own issuer's tokens.
+    /// </summary>
+    internal List<(SecurityKey Key, string? Issuer)> ConfiguredSigningKeys { get; } = [];
+
+    /// <summary>
     /// Whether an access token with no <c>aud</c> at all is accepted while the audience is still checked: a token that
     /// names an audience must name one this API accepts. Default <see langword="false"/>. Meant for ARCP's
     /// post-registration token (no <c>aud</c>), instead of <c>ValidateAudience = false</c>, which also accepts tokens

@@ -79,6 +79,36 @@ internal sealed class DPoPSchemeState
             };
         }
 
+        // A SigningKeys secret vouches for its own Issuer only: without this, whoever holds one issuer's secret could
+        // mint tokens saying any accepted iss (every secret is tried, ARCP tokens have no kid). A token with an iss must
+        // be verified by a key of that iss (an entry without Issuer vouches for none). A token without iss claims no
+        // issuer: ValidateIssuer refuses it while on; with it off the deployment chose not to judge issuers, and any
+        // configured secret may verify it (real ARCP shared-secret tokens have no iss). Keys the application set itself
+        // are not judged here.
+        if (options.ConfiguredSigningKeys.Count > 0)
+        {
+            var issuerOf = new Dictionary<SecurityKey, string?>(ReferenceEqualityComparer.Instance);
+            foreach (var (key, keyIssuer) in options.ConfiguredSigningKeys)
+            {
+                issuerOf[key] = keyIssuer;
+            }
+
+            var inner = parameters.IssuerSigningKeyValidator;
+            parameters.IssuerSigningKeyValidator = (key, token, validationParameters) =>
+            {
+                if (key is not null && issuerOf.TryGetValue(key, out string? keyIssuer))
+                {
+                    string? tokenIssuer = token?.Issuer;
+                    if (!string.IsNullOrEmpty(tokenIssuer) && !string.Equals(tokenIssuer, keyIssuer, StringComparison.Ordinal))
+                    {
+                        return false;
+                    }
+                }
+
+                return inner?.Invoke(key, token, validationParameters) ?? true;
+            };
+        }
+
         _parameters = parameters;
     }
 
