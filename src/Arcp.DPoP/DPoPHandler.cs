@@ -145,7 +145,7 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
         if (!string.IsNullOrEmpty(proof))
         {
             // The htu's origin: PublicOrigin, or a Host the application vouches for (issue 11 item 2).
-            if (state.HostPolicy is not { } hostPolicy || !hostPolicy.Allows(Request.Host))
+            if (state.HostPolicy is not { } hostPolicy || !hostPolicy.Allows(Request.Host, Request.Scheme, Context.Connection.LocalPort))
             {
                 return await FailAsync(new(DPoPFailureCode.HtuMismatch, $"The request's Host '{Sanitize.ForDetail(Request.Host.Value)}' is not one this API serves, so no htu can match; send the request to this API's own address.")).ConfigureAwait(false);
             }

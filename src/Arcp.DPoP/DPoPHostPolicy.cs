@@ -50,8 +50,14 @@ internal sealed class DPoPHostPolicy
         "AllowedHosts (host filtering, e.g. \"api.example.com\"), or set TrustHostHeader = true when a proxy you control sets the Host " +
         "(or ForwardedHeaders rewrites it). See docs/behind-a-proxy.md.";
 
-    /// <summary>Whether the request's host is one the application serves (the host filtering rules: exact, or <c>*.suffix</c>).</summary>
-    public bool Allows(HostString host)
+    /// <summary>
+    /// Whether the request's host is one the application serves: the name by the host filtering rules (exact, or
+    /// <c>*.suffix</c>), and the port too, because the expected htu carries it (RFC 9449 §4.3 item 9): a proof made for
+    /// another service on the same name but another port must not match here. An explicit port is accepted when it is
+    /// the scheme's default (80, 443), the port the request actually arrived on (<paramref name="localPort"/>, 0 when
+    /// unknown), or named by an entry <c>host:port</c>.
+    /// </summary>
+    public bool Allows(HostString host, string scheme, int localPort)
     {
         if (_allowedHosts is null)
         {
@@ -64,8 +70,20 @@ internal sealed class DPoPHostPolicy
             return false;
         }
 
-        foreach (string allowed in _allowedHosts)
+        int? port = host.Port;
+        bool portIsOurs = port is null || port == localPort ||
+            (port == 443 && string.Equals(scheme, "https", StringComparison.OrdinalIgnoreCase)) ||
+            (port == 80 && string.Equals(scheme, "http", StringComparison.OrdinalIgnoreCase));
+
+        foreach (string entry in _allowedHosts)
         {
+            var allowedHost = new HostString(entry);
+            string allowed = allowedHost.Host;
+            if (allowedHost.Port is { } allowedPort ? allowedPort != port : !portIsOurs)
+            {
+                continue;
+            }
+
             if (allowed.StartsWith("*.", StringComparison.Ordinal)
                 ? name.Length > allowed.Length - 1 && name.EndsWith(allowed.AsSpan(1), StringComparison.OrdinalIgnoreCase)
                 : string.Equals(name, allowed, StringComparison.OrdinalIgnoreCase))

@@ -18,18 +18,24 @@ public sealed class DPoPHostPolicyTests
 
     [Theory]
     [InlineData("api.example.com", true)]
-    [InlineData("API.Example.com:8443", true)]
+    [InlineData("API.Example.com:443", true)]
+    [InlineData("API.Example.com:8443", false)]
+    [InlineData("api.example.com:5000", true)]
     [InlineData("a.tenants.example.com", true)]
     [InlineData("tenants.example.com", false)]
     [InlineData("evil-tenants.example.com", false)]
     [InlineData("api.example.com.evil", false)]
     [InlineData("[::1]:5000", true)]
+    [InlineData("[::1]:5001", false)]
+    [InlineData("[::1]:7000", true)]
+    [InlineData("a.tenants.example.com:9999", false)]
     [InlineData("", false)]
     public void AllowedHosts_are_matched_like_host_filtering(string host, bool allowed)
     {
-        var policy = Resolve(["api.example.com", "*.tenants.example.com", "[::1]"]);
+        // Served on https, arrived on port 5000; [::1]:7000 named explicitly.
+        var policy = Resolve(["api.example.com", "*.tenants.example.com", "[::1]", "[::1]:7000"]);
         Assert.NotNull(policy);
-        Assert.Equal(allowed, policy.Allows(new HostString(host)));
+        Assert.Equal(allowed, policy.Allows(new HostString(host), "https", localPort: 5000));
     }
 
     [Fact]
@@ -45,8 +51,8 @@ public sealed class DPoPHostPolicyTests
     [Fact]
     public void PublicOrigin_TrustHostHeader_or_Development_leave_the_host_alone()
     {
-        Assert.True(Resolve(["*"], o => o.PublicOrigin = "https://api.example.com")!.Allows(new HostString("anything")));
-        Assert.True(Resolve(["*"], o => o.TrustHostHeader = true)!.Allows(new HostString("anything")));
-        Assert.True(Resolve(["*"], environment: "Development")!.Allows(new HostString("anything")));
+        Assert.True(Resolve(["*"], o => o.PublicOrigin = "https://api.example.com")!.Allows(new HostString("anything:1234"), "https", 0));
+        Assert.True(Resolve(["*"], o => o.TrustHostHeader = true)!.Allows(new HostString("anything:1234"), "https", 0));
+        Assert.True(Resolve(["*"], environment: "Development")!.Allows(new HostString("anything:1234"), "https", 0));
     }
 }
