@@ -678,6 +678,17 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
             return null;
         }
 
+        // jkt with another confirmation method (RFC 7800 §3.1 jwk/jku/kid, RFC 8705 x5t#S256): the issuer bound the token
+        // to something this API cannot check as well; accepting it on the jkt alone would skip that binding.
+        foreach (var member in cnf.EnumerateObject())
+        {
+            if (member.Name is "x5t#S256" or "jwk" or "jku" or "kid")
+            {
+                failure = new(DPoPFailureCode.TokenInvalid, $"The access token's cnf carries '{member.Name}' besides jkt, a confirmation method this API cannot check, so its binding cannot be verified in full; ask the authorization server for a token bound by cnf.jkt alone.");
+                return null;
+            }
+        }
+
         string? value = jkt.ValueKind == JsonValueKind.String ? jkt.GetString() : null;
         if (value is null || value.Length != 43 || !Base64UrlStrict.IsValid(value))
         {
