@@ -171,6 +171,17 @@ public sealed class DPoPSession : IDisposable
             {
                 string token = ReadString(body, "access_token")
                     ?? throw new DPoPTokenRequestException((int)response.StatusCode, "invalid_response", "The token response has no access_token.");
+
+                // RFC 9449 §5: a DPoP-bound token comes with token_type "DPoP" (compared case-insensitively, RFC 6749
+                // §5.1). Anything else ("Bearer") is a token the server did not bind: using it as DPoP would leave the
+                // caller believing its requests are sender-constrained when they are not.
+                string? tokenType = ReadString(body, "token_type");
+                if (!string.Equals(tokenType, "DPoP", StringComparison.OrdinalIgnoreCase))
+                {
+                    throw new DPoPTokenRequestException((int)response.StatusCode, "invalid_response", tokenType is null
+                        ? "The token response has no token_type; a DPoP-bound token must come with token_type \"DPoP\" (RFC 9449 §5)."
+                        : $"The token response's token_type is \"{Truncate(tokenType)}\", not \"DPoP\": the authorization server did not issue a DPoP-bound token (RFC 9449 §5).");
+                }
                 lock (_gate)
                 {
                     // A key rotated while the token was requested: the token is the old key's and is not used.
@@ -281,6 +292,13 @@ public sealed class DPoPSession : IDisposable
         {
             return null;
         }
+    }
+
+    // The server's text in an exception message: short, printable ASCII only.
+    private static string Truncate(string value)
+    {
+        var chars = value.Take(40).Select(c => c is >= ' ' and <= '~' ? c : '?').ToArray();
+        return new string(chars) + (value.Length > 40 ? "..." : string.Empty);
     }
 
     private static string? ReadString(string json, string name)
