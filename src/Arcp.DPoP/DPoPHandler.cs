@@ -584,10 +584,10 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
             SecurityTokenInvalidLifetimeException => new(DPoPFailureCode.TokenExpired, "The access token's lifetime is invalid (nbf is after exp)."),
             SecurityTokenNoExpirationException => new(DPoPFailureCode.TokenInvalid, "The access token has no exp claim; only tokens that expire are accepted."),
             // The configured audiences are not quoted: they are this API's configuration, not the caller's business.
-            SecurityTokenInvalidAudienceException when string.IsNullOrWhiteSpace(ReadClaim(token, "aud")) => new(DPoPFailureCode.TokenInvalid,
+            SecurityTokenInvalidAudienceException when string.IsNullOrWhiteSpace(ReadAudience(token)) => new(DPoPFailureCode.TokenInvalid,
                 "The access token has no audience (aud); this API expects an audience it is configured for; ask for a token for this API."),
             SecurityTokenInvalidAudienceException => new(DPoPFailureCode.TokenInvalid,
-                $"The access token's audience (aud {Sanitize.ForDetail(ReadClaim(token, "aud"))}) is not one this API accepts; ask the authorization server for a token for this API."),
+                $"The access token's audience (aud {Sanitize.ForDetail(ReadAudience(token))}) is not one this API accepts; ask the authorization server for a token for this API."),
             SecurityTokenInvalidIssuerException => new(DPoPFailureCode.TokenInvalid,
                 $"The access token's issuer (iss '{Sanitize.ForDetail(ReadClaim(token, "iss"))}') is not trusted by this API."),
             SecurityTokenSignatureKeyNotFoundException when string.IsNullOrEmpty(ReadHeader(token, "kid")) => new(DPoPFailureCode.TokenInvalid,
@@ -624,6 +624,20 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
         }
 
         return jwt.TryGetPayloadValue(name, out IList<string>? list) && list is not null ? string.Join(' ', list) : null;
+    }
+
+    // aud as the token handler reads it (a string or an array of strings; null and [] are no audience at all), never
+    // the string form of whatever object the payload reader returns.
+    private static string? ReadAudience(string token)
+    {
+        try
+        {
+            return TryRead(token) is { } jwt ? string.Join(' ', jwt.Audiences.Where(a => !string.IsNullOrWhiteSpace(a))) : null;
+        }
+        catch (Exception ex) when (ex is ArgumentException or SecurityTokenException or JsonException or FormatException or InvalidOperationException)
+        {
+            return null; // an aud of another JSON type: described as no usable audience
+        }
     }
 
     private static string? ReadHeader(string token, string name) =>
