@@ -155,6 +155,14 @@ internal sealed class DPoPConfigureOptions : IConfigureNamedOptions<DPoPOptions>
                 throw new InvalidOperationException($"{path}{entryPath}Value is missing: each SigningKeys entry needs Value, the shared secret in base64.");
             }
 
+            // RFC 7518 §3.2: an HMAC key must be at least as long as the hash (256 bits for HS256). A shorter secret is
+            // refused here, naming the entry (never the secret), rather than failing every token at runtime.
+            if (secret.Length < 32)
+            {
+                throw new InvalidOperationException(FormattableString.Invariant(
+                    $"{path}{entryPath}Value decodes to {secret.Length} bytes; a shared secret must be at least 32 bytes (256 bits, RFC 7518 §3.2). Use a longer random secret (e.g. openssl rand -base64 32)."));
+            }
+
             int? length = ReadInt(entry, path + entryPath, "Length");
             if (length is not null && length.Value != secret.Length)
             {
