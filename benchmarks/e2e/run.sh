@@ -77,7 +77,8 @@ ticks() { # user + system CPU of the processes "pid[+pid...]", in clock ticks
 machine() { awk '/^cpu / { print $2 + $3 + $4 + $6 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat; } # busy total
 hz=$(getconf CLK_TCK)
 
-# drive <port> <server pid[+pid]> <request file> <seconds>: runs wrk; sets rps, cpu_us (server CPU per request), wrk_share
+# drive <port> <server pid[+pid]> <request file> <seconds>: runs wrk; sets rps, cpu_us (server CPU per request; app_us:
+# the first process's part), wrk_share
 # (% of one core), busy (% of the machine), others (% of the machine used by neither); fails on any bad answer.
 drive() {
   local port=$1 spid=$2 file=$3 seconds=$4
@@ -85,10 +86,10 @@ drive() {
   local wpid=$!
   # CPU is sampled inside the run, past wrk's start (it reads its file before its clock starts) and before its end.
   sleep 1
-  local w1 s1 m1 t1 w2 s2 m2 t2
-  w1=$(ticks "$wpid"); s1=$(ticks "$spid"); m1=$(machine); t1=$(date +%s.%N)
+  local w1 s1 p1 m1 t1 w2 s2 p2 m2 t2
+  w1=$(ticks "$wpid"); s1=$(ticks "$spid"); p1=$(ticks "${spid%%+*}"); m1=$(machine); t1=$(date +%s.%N)
   sleep "$(awk -v d="$seconds" 'BEGIN { print d - 1.5 }')"
-  w2=$(ticks "$wpid"); s2=$(ticks "$spid"); m2=$(machine); t2=$(date +%s.%N)
+  w2=$(ticks "$wpid"); s2=$(ticks "$spid"); p2=$(ticks "${spid%%+*}"); m2=$(machine); t2=$(date +%s.%N)
   wait "$wpid" || { cat "$work/wrk.txt" >&2; fail "wrk failed"; }
   rps=$(awk '/^Requests\/sec:/ { print $2 }' "$work/wrk.txt")
   local requests non2xx socket lines exhausted
@@ -104,10 +105,10 @@ drive() {
   if [ "$non2xx" != 0 ] || [ "$socket" != 0 ]; then
     cat "$work/wrk.txt" >&2; tail -20 "$work"/*.log >&2; fail "$non2xx answers were not 2xx, $socket socket errors (port $port)"
   fi
-  read -r cpu_us wrk_share busy others < <(awk -v w="$((w2 - w1))" -v s="$((s2 - s1))" -v m1="$m1" -v m2="$m2" \
+  read -r cpu_us app_us wrk_share busy others < <(awk -v w="$((w2 - w1))" -v s="$((s2 - s1))" -v p="$((p2 - p1))" -v m1="$m1" -v m2="$m2" \
     -v t="$(awk -v a="$t1" -v b="$t2" 'BEGIN { print b - a }')" -v rps="$rps" -v hz="$hz" 'BEGIN {
       split(m1, a, " "); split(m2, b, " "); mb = b[1] - a[1]; mt = b[2] - a[2]; if (mt <= 0) mt = 1
-      printf "%.0f %.0f %.0f %.0f\n", s / hz / t / rps * 1e6, w / hz / t * 100, mb / mt * 100, (mb - w - s) / mt * 100 }')
+      printf "%.0f %.0f %.0f %.0f %.0f\n", s / hz / t / rps * 1e6, p / hz / t / rps * 1e6, w / hz / t * 100, mb / mt * 100, (mb - w - s) / mt * 100 }')
 }
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }' | awk '{ printf($1 < 10 ? "%.3f" : "%.0f", $1) }'; }
@@ -131,8 +132,9 @@ compare() {
         ratios+=" $(awk -v a="$ra" -v b="$rps" 'BEGIN { printf "%.3f", a / b }')" # A and B adjacent in time
         cpu_ratios+=" $(awk -v a="$ca" -v b="$cpu_us" 'BEGIN { printf "%.3f", b / a }')"
       fi
-      printf '  round %d %-22s %7.0f req/s  server %4d us CPU/request  wrk %3d%% of a core  machine %3d%% busy (others %d%%)\n' \
-        "$i" "$label" "$rps" "$cpu_us" "$wrk_share" "$busy" "$others"
+      local split=""; [ "$cpu_us" != "$app_us" ] && split=" (app $app_us)"
+      printf '  round %d %-16s %7.0f req/s  server %4d us CPU/request%s  wrk %3d%% of a core  machine %3d%% busy (others %d%%)\n' \
+        "$i" "$label" "$rps" "$cpu_us" "$split" "$wrk_share" "$busy" "$others"
     done
   done
   echo "  $a_label: median $(median <<<"$a_rps") req/s ($(minmax <<<"$a_rps")), median $(median <<<"$a_cpu") us CPU/request"

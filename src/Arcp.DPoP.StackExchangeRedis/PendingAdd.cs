@@ -44,7 +44,7 @@ internal sealed class PendingAdd : IValueTaskSource<bool>
     {
         _command = command;
         _cancellationToken = cancellationToken;
-        Volatile.Write(ref _deadline, Environment.TickCount64 + (long)_pool.Timeout.TotalMilliseconds);
+        Volatile.Write(ref _deadline, Environment.TickCount64 + _pool.WaitLimitMilliseconds);
         short version = _core.Version;
         if (cancellationToken.CanBeCanceled)
         {

@@ -2,8 +2,10 @@ namespace Arcp.DPoP.StackExchangeRedis;
 
 /// <summary>
 /// The <see cref="PendingAdd"/>s of one replay cache, and the one timer that enforces their timeout: it sweeps the
-/// adds in flight every quarter of the timeout, so a request waits at most 1.25 × the timeout for Redis. When more
-/// adds are in flight than the pool holds, the caller falls back to <c>Task.WaitAsync</c> (allocating, still bounded).
+/// adds in flight every eighth of the timeout and gives up on those waiting longer than the timeout less one period,
+/// so a request waits for Redis between 7/8 of the timeout and the timeout, never longer (as with a timer of its own,
+/// a busy thread pool may fire the sweep late). When more adds are in flight than the pool holds, the caller falls
+/// back to <c>Task.WaitAsync</c> (allocating, same bound).
 /// </summary>
 internal sealed class PendingAddPool : IDisposable
 {
@@ -23,7 +25,8 @@ internal sealed class PendingAddPool : IDisposable
         }
 
         // Real time, not the cache's TimeProvider: a timeout bounds real waiting (a test clock may stand still).
-        var period = TimeSpan.FromTicks(Math.Max(timeout.Ticks / 4, TimeSpan.FromMilliseconds(5).Ticks));
+        var period = TimeSpan.FromTicks(Math.Max(timeout.Ticks / 8, TimeSpan.FromMilliseconds(1).Ticks));
+        WaitLimitMilliseconds = Math.Max(1, (long)(timeout - period).TotalMilliseconds);
         using (ExecutionContext.SuppressFlow())
         {
             _sweep = new Timer(static state => ((PendingAddPool)state!).Sweep(), this, period, period);
@@ -31,6 +34,9 @@ internal sealed class PendingAddPool : IDisposable
     }
 
     internal TimeSpan Timeout => _timeout;
+
+    /// <summary>How long after its start an add is given up at the first sweep that finds it: the timeout less one period.</summary>
+    internal long WaitLimitMilliseconds { get; }
 
     /// <summary>A free <see cref="PendingAdd"/>, or <see langword="null"/> when all are in flight.</summary>
     internal PendingAdd? Rent()
