@@ -15,7 +15,7 @@
 # against a redis-server of its own.
 #
 # usage: benchmarks/e2e/run.sh            environment: E2E_DURATION (s, default 8), E2E_ROUNDS (default 5),
-#        E2E_WARMUP (s, default 10), E2E_CONFIGS (default "every-token cached-token redis"), E2E_HEADROOM (default 2)
+#        E2E_WARMUP (s, default 10), E2E_CONFIGS (default "every-token cached-token redis"), E2E_HEADROOM (default 1.5)
 # Needs the .NET SDK and wrk (installed with apt-get when missing); the redis configuration needs redis-server.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -23,7 +23,7 @@ duration=${E2E_DURATION:-8}
 rounds=${E2E_ROUNDS:-5}
 warmup=${E2E_WARMUP:-10}
 configs=${E2E_CONFIGS:-every-token cached-token redis}
-headroom=${E2E_HEADROOM:-2}
+headroom=${E2E_HEADROOM:-1.5}
 connections=16
 jwt_port=5310 dpop_port=5311 dpop_redis_port=5312 redis_port=6390
 
