@@ -84,6 +84,7 @@ drive() {
   local port=$1 spid=$2 file=$3 seconds=$4
   E2E_FILE=$file wrk -t1 -c$connections -d"${seconds}s" -s benchmarks/e2e/request.lua "http://127.0.0.1:$port" >"$work/wrk.txt" 2>&1 &
   local wpid=$!
+  multi=0; [[ $spid == *+* ]] && multi=1
   # CPU is sampled inside the run, past wrk's start (it reads its file before its clock starts) and before its end.
   sleep 1
   local w1 s1 p1 m1 t1 w2 s2 p2 m2 t2
@@ -132,7 +133,7 @@ compare() {
         ratios+=" $(awk -v a="$ra" -v b="$rps" 'BEGIN { printf "%.3f", a / b }')" # A and B adjacent in time
         cpu_ratios+=" $(awk -v a="$ca" -v b="$cpu_us" 'BEGIN { printf "%.3f", b / a }')"
       fi
-      local split=""; [ "$cpu_us" != "$app_us" ] && split=" (app $app_us)"
+      local split=""; [ "$multi" = 1 ] && split=" (app $app_us)"
       printf '  round %d %-16s %7.0f req/s  server %4d us CPU/request%s  wrk %3d%% of a core  machine %3d%% busy (others %d%%)\n' \
         "$i" "$label" "$rps" "$cpu_us" "$split" "$wrk_share" "$busy" "$others"
     done
