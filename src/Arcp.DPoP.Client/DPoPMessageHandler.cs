@@ -22,6 +22,11 @@ namespace Arcp.DPoP.Client;
 /// signed again nor retried.
 /// </para>
 /// <para>
+/// <b>Tokens.</b> Made by <c>AddHttpClient(...).AddDPoP(o =&gt; ...)</c> with a token endpoint, the handler gets the
+/// session's token itself before each signed hop (see <see cref="DPoPTokenOptions"/>), and a 401
+/// <c>invalid_token</c> from the origin the request was made for drops that token and retries once with a new one.
+/// </para>
+/// <para>
 /// <b>Request bodies.</b> A retry (the nonce retry, or a 307/308 redirect) sends the body again. Bodies that can be
 /// sent twice as they are (<see cref="ByteArrayContent"/>, <see cref="StringContent"/>,
 /// <see cref="FormUrlEncodedContent"/>, <see cref="ReadOnlyMemoryContent"/>, <see cref="JsonContent"/>, and
@@ -39,6 +44,7 @@ public sealed class DPoPMessageHandler : DelegatingHandler
     private static readonly ConditionalWeakTable<HttpMessageHandler, StrongBox<int>> TakenOver = new();
 
     private readonly DPoPSession _session;
+    private readonly DPoPTokenManager? _tokens;
     private readonly Lock _redirectGate = new();
     private int _maxRedirects = -1; // -1 until the first request looked at the handler below
 
@@ -48,6 +54,13 @@ public sealed class DPoPMessageHandler : DelegatingHandler
     {
         ArgumentNullException.ThrowIfNull(session);
         _session = session;
+    }
+
+    /// <summary>Creates the handler that also gets, caches and refreshes the session's token.</summary>
+    internal DPoPMessageHandler(DPoPSession session, DPoPTokenManager tokens)
+        : this(session)
+    {
+        _tokens = tokens;
     }
 
     /// <inheritdoc />
@@ -97,13 +110,16 @@ public sealed class DPoPMessageHandler : DelegatingHandler
     }
 
     /// <summary>Whether a response's <c>WWW-Authenticate: DPoP</c> challenge says <c>error="use_dpop_nonce"</c>.</summary>
-    internal static bool IsUseDPoPNonce(HttpResponseMessage response)
+    internal static bool IsUseDPoPNonce(HttpResponseMessage response) => HasChallengeError(response, "use_dpop_nonce");
+
+    // Whether a response's WWW-Authenticate: DPoP challenge carries error="<error>" (RFC 9449 §7.1, RFC 6750 §3).
+    private static bool HasChallengeError(HttpResponseMessage response, string error)
     {
         foreach (var challenge in response.Headers.WwwAuthenticate)
         {
             if (string.Equals(challenge.Scheme, "DPoP", StringComparison.OrdinalIgnoreCase) &&
                 challenge.Parameter is { } parameter &&
-                parameter.Contains("error=\"use_dpop_nonce\"", StringComparison.Ordinal))
+                parameter.Contains("error=\"" + error + "\"", StringComparison.Ordinal))
             {
                 return true;
             }
@@ -112,32 +128,52 @@ public sealed class DPoPMessageHandler : DelegatingHandler
         return false;
     }
 
-    // One hop to the origin the request was authorised for: a proof for this URL, and the nonce retry.
+    // One hop to the origin the request was authorised for: a proof for this URL, the nonce retry (RFC 9449 §8) and,
+    // with a token manager, one retry with a new token when the API refused the token (expired early, revoked).
     private async Task<HttpResponseMessage> SendSignedAsync(HttpRequestMessage request, bool resendable, CancellationToken cancellationToken)
     {
         var target = request.RequestUri!;
-        _session.Authorize(request);
-        var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        if (!ReferenceEquals(request.RequestUri, target))
+        bool nonceRetried = false;
+        bool tokenRetried = false;
+        while (true)
         {
-            return response; // redirected below this handler: that answer is not the target's to learn from
-        }
+            if (_tokens is not null)
+            {
+                await _tokens.EnsureTokenAsync(cancellationToken).ConfigureAwait(false);
+            }
 
-        bool nonce = _session.RememberNonce(target, response);
-        if (!resendable || response.StatusCode != HttpStatusCode.Unauthorized || !nonce || !IsUseDPoPNonce(response))
-        {
-            return response;
-        }
+            _session.Authorize(request); // a new proof (new jti), with the origin's latest nonce
+            string sentToken = request.Headers.Authorization!.Parameter!;
+            var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            if (!ReferenceEquals(request.RequestUri, target))
+            {
+                return response; // redirected below this handler: that answer is not the target's to learn from
+            }
 
-        response.Dispose();
-        _session.Authorize(request); // a new proof (new jti) carrying the server's nonce
-        response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        if (ReferenceEquals(request.RequestUri, target))
-        {
-            _session.RememberNonce(target, response);
-        }
+            bool nonce = _session.RememberNonce(target, response);
+            if (!resendable || response.StatusCode != HttpStatusCode.Unauthorized)
+            {
+                return response;
+            }
 
-        return response;
+            if (!nonceRetried && nonce && IsUseDPoPNonce(response))
+            {
+                nonceRetried = true;
+            }
+            else if (!tokenRetried && _tokens is not null && HasChallengeError(response, "invalid_token"))
+            {
+                // Only this origin's answer gets here (the chain never left it), so another origin cannot make us
+                // drop tokens or fetch new ones. Once: a second refusal of a brand-new token goes to the caller.
+                tokenRetried = true;
+                _tokens.Invalidate(sentToken);
+            }
+            else
+            {
+                return response;
+            }
+
+            response.Dispose();
+        }
     }
 
     // How many redirects this handler follows: the handler below's limit, once it was told to leave them to us.

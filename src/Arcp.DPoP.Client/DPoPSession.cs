@@ -136,14 +136,34 @@ public sealed class DPoPSession : IDisposable
     {
         ArgumentNullException.ThrowIfNull(httpClient);
         ArgumentNullException.ThrowIfNull(tokenEndpoint);
-        var parameters = form?.ToList() ?? [];
+        var response = await RequestTokenResponseAsync(httpClient, tokenEndpoint, form?.ToList() ?? [], clientAuthorization: null, cancellationToken).ConfigureAwait(false);
+        return response.AccessToken;
+    }
+
+    /// <summary>The token request of <see cref="RequestTokenAsync"/>, with the token's lifetime and the key it is bound to.</summary>
+    internal async Task<DPoPTokenResponse> RequestTokenResponseAsync(
+        HttpClient httpClient,
+        Uri tokenEndpoint,
+        IReadOnlyList<KeyValuePair<string, string>> parameters,
+        AuthenticationHeaderValue? clientAuthorization,
+        CancellationToken cancellationToken)
+    {
         for (int attempt = 0; ; attempt++)
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, tokenEndpoint)
             {
                 Content = new FormUrlEncodedContent(parameters),
             };
-            request.Headers.TryAddWithoutValidation("DPoP", CreateTokenRequestProof(tokenEndpoint));
+            request.Headers.Authorization = clientAuthorization;
+            string thumbprint;
+            string proof;
+            lock (_gate)
+            {
+                thumbprint = _key.Thumbprint;
+                proof = CreateTokenRequestProof(tokenEndpoint);
+            }
+
+            request.Headers.TryAddWithoutValidation("DPoP", proof);
             using var response = await httpClient.SendAsync(request, cancellationToken).ConfigureAwait(false);
             RememberNonce(tokenEndpoint, response);
             string body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
@@ -151,8 +171,16 @@ public sealed class DPoPSession : IDisposable
             {
                 string token = ReadString(body, "access_token")
                     ?? throw new DPoPTokenRequestException((int)response.StatusCode, "invalid_response", "The token response has no access_token.");
-                SetAccessToken(token);
-                return token;
+                lock (_gate)
+                {
+                    // A key rotated while the token was requested: the token is the old key's and is not used.
+                    if (string.Equals(_key.Thumbprint, thumbprint, StringComparison.Ordinal))
+                    {
+                        SetAccessToken(token);
+                    }
+                }
+
+                return new DPoPTokenResponse(token, thumbprint, ReadExpiresIn(body));
             }
 
             string? error = ReadString(body, "error");
@@ -162,6 +190,18 @@ public sealed class DPoPSession : IDisposable
             }
 
             throw new DPoPTokenRequestException((int)response.StatusCode, error, ReadString(body, "error_description"));
+        }
+    }
+
+    /// <summary>Forgets <paramref name="accessToken"/> if it is still the session's token (the API refused it).</summary>
+    internal void ForgetAccessToken(string accessToken)
+    {
+        lock (_gate)
+        {
+            if (string.Equals(_accessToken, accessToken, StringComparison.Ordinal))
+            {
+                _accessToken = null;
+            }
         }
     }
 
@@ -216,6 +256,32 @@ public sealed class DPoPSession : IDisposable
     }
 
     private static string Origin(Uri uri) => uri.GetComponents(UriComponents.SchemeAndServer, UriFormat.UriEscaped);
+
+    // RFC 6749 §5.1: expires_in, in seconds; null when absent or not a positive number.
+    private static TimeSpan? ReadExpiresIn(string json)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            if (document.RootElement.ValueKind != JsonValueKind.Object || !document.RootElement.TryGetProperty("expires_in", out var value))
+            {
+                return null;
+            }
+
+            // A number per RFC 6749 §5.1; some servers send it as a string.
+            long seconds = value.ValueKind switch
+            {
+                JsonValueKind.Number when value.TryGetInt64(out long number) => number,
+                JsonValueKind.String when long.TryParse(value.GetString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long text) => text,
+                _ => 0,
+            };
+            return seconds > 0 && seconds <= int.MaxValue ? TimeSpan.FromSeconds(seconds) : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
 
     private static string? ReadString(string json, string name)
     {
