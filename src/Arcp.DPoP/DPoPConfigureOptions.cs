@@ -43,6 +43,7 @@ internal sealed class DPoPConfigureOptions : IConfigureNamedOptions<DPoPOptions>
         options.MetadataAddress = section[nameof(DPoPOptions.MetadataAddress)] ?? options.MetadataAddress;
         options.Audience = section[nameof(DPoPOptions.Audience)] ?? options.Audience;
         options.PublicOrigin = section[nameof(DPoPOptions.PublicOrigin)] ?? options.PublicOrigin;
+        options.TrustHostHeader = ReadBool(section, path, nameof(DPoPOptions.TrustHostHeader)) ?? options.TrustHostHeader;
         options.RequireHttpsMetadata = ReadBool(section, path, nameof(DPoPOptions.RequireHttpsMetadata)) ?? options.RequireHttpsMetadata;
         options.SaveToken = ReadBool(section, path, nameof(DPoPOptions.SaveToken)) ?? options.SaveToken;
         options.MapInboundClaims = ReadBool(section, path, nameof(DPoPOptions.MapInboundClaims)) ?? options.MapInboundClaims;
@@ -57,6 +58,10 @@ internal sealed class DPoPConfigureOptions : IConfigureNamedOptions<DPoPOptions>
         options.ClockSkew = ReadTimeSpan(section, path, nameof(DPoPOptions.ClockSkew)) ?? options.ClockSkew;
         options.BackchannelTimeout = ReadTimeSpan(section, path, nameof(DPoPOptions.BackchannelTimeout)) ?? options.BackchannelTimeout;
         options.MaxProofLength = ReadInt(section, path, nameof(DPoPOptions.MaxProofLength)) ?? options.MaxProofLength;
+        options.MaxRsaKeySize = ReadInt(section, path, nameof(DPoPOptions.MaxRsaKeySize)) ?? options.MaxRsaKeySize;
+        options.TokenClockSkew = ReadTimeSpan(section, path, nameof(DPoPOptions.TokenClockSkew)) ?? options.TokenClockSkew;
+        options.UseLastKnownGoodConfiguration = ReadBool(section, path, nameof(DPoPOptions.UseLastKnownGoodConfiguration)) ?? options.UseLastKnownGoodConfiguration;
+        options.LastKnownGoodLifetime = ReadTimeSpan(section, path, nameof(DPoPOptions.LastKnownGoodLifetime)) ?? options.LastKnownGoodLifetime;
 
         string? mode = section[nameof(DPoPOptions.Mode)];
         if (mode is not null)

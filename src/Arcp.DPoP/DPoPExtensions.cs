@@ -42,6 +42,7 @@ public static class DPoPExtensions
         var services = builder.Services;
         services.AddMetrics();
         services.TryAddSingleton<DPoPMetrics>();
+        services.TryAddSingleton<DPoPSchemeStates>();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IDPoPReplayCache>(sp => new InMemoryDPoPReplayCache(sp.GetRequiredService<TimeProvider>()));
         services.AddDataProtection();

@@ -52,8 +52,10 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
         set => base.Events = value;
     }
 
-    // Built once per options instance when they are post-configured.
-    private DPoPProofValidator Validator => Options.ProofValidator ??= new DPoPProofValidator(Options);
+    private DPoPSchemeState? _state;
+
+    // What the scheme builds from its options (validator, caches, token validation parameters), shared by its requests.
+    private DPoPSchemeState State => _state ??= Context.RequestServices.GetRequiredService<DPoPSchemeStates>().Get(Scheme.Name, Options);
 
     /// <inheritdoc />
     protected override Task<object> CreateEventsAsync() => Task.FromResult<object>(new DPoPEvents());
@@ -82,12 +84,23 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
 
     private async Task<AuthenticateResult> AuthenticateAsyncCore()
     {
+        // Events supply or refuse, never accept early: a Success() here does not end authentication (issue 11 item 4).
         var messageReceived = new DPoPMessageReceivedContext(Context, Scheme, Options);
         await Events.MessageReceived(messageReceived).ConfigureAwait(false);
-        if (messageReceived.Result is not null)
+        if (messageReceived.Result is { } received)
         {
-            return messageReceived.Result;
+            if (received.Failure is not null)
+            {
+                return await FailAsync(FromEvent(received.Failure), received.Failure).ConfigureAwait(false);
+            }
+
+            if (received.None)
+            {
+                return received;
+            }
         }
+
+        var state = State;
 
         // 1. The access token: Authorization: DPoP <token> (RFC 9449 §7.1), or Bearer <token> from clients that send it so.
         string? token = messageReceived.Token;
@@ -127,10 +140,16 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
                 "The DPoP header holds more than one value (comma-separated); send exactly one DPoP proof per request.")).ConfigureAwait(false);
         }
 
-        var validator = Validator;
+        var validator = state.Validator;
         ParsedProof? parsed = null;
         if (!string.IsNullOrEmpty(proof))
         {
+            // The htu's origin: PublicOrigin, or a Host the application vouches for (issue 11 item 2).
+            if (state.HostPolicy is not { } hostPolicy || !hostPolicy.Allows(Request.Host))
+            {
+                return await FailAsync(new(DPoPFailureCode.HtuMismatch, $"The request's Host '{Sanitize.ForDetail(Request.Host.Value)}' is not one this API serves, so no htu can match; send the request to this API's own address.")).ConfigureAwait(false);
+            }
+
             if (!validator.TryGetRequestHtu(Request, out string expectedHtu, out var htuFailure))
             {
                 return await FailAsync(htuFailure!).ConfigureAwait(false);
@@ -158,21 +177,26 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
         }
 
         // 3. The access token itself.
-        var (validated, tokenFailure, tokenException) = await ValidateTokenAsync(token!).ConfigureAwait(false);
+        var (validated, tokenFailure, tokenException) = await ValidateTokenAsync(state, token!).ConfigureAwait(false);
         if (validated is null)
         {
             return await FailAsync(tokenFailure!, tokenException).ConfigureAwait(false);
         }
 
+        // A cnf this API cannot check is never an unbound token (issue 11 item 3): only a token with no cnf at all is.
+        if (validated.ConfirmationFailure is { } confirmationFailure)
+        {
+            return await FailAsync(confirmationFailure).ConfigureAwait(false);
+        }
+
         string? jkt = validated.Jkt;
-        string? cnfProblem = validated.ConfirmationProblem;
         if (jkt is null)
         {
             if (dpopScheme || Options.Mode == DPoPMode.Required)
             {
                 return await FailAsync(new(DPoPFailureCode.TokenNotBound, dpopScheme
-                    ? $"The access token was sent with the DPoP scheme but is not DPoP-bound: {cnfProblem} Ask the authorization server for a DPoP-bound token (send a DPoP proof to its token endpoint)."
-                    : $"This API accepts only DPoP-bound access tokens, and this one is not: {cnfProblem} Ask the authorization server for a DPoP-bound token (send a DPoP proof to its token endpoint).")).ConfigureAwait(false);
+                    ? "The access token was sent with the DPoP scheme but is not DPoP-bound: it has no cnf claim. Ask the authorization server for a DPoP-bound token (send a DPoP proof to its token endpoint)."
+                    : "This API accepts only DPoP-bound access tokens, and this one is not: it has no cnf claim. Ask the authorization server for a DPoP-bound token (send a DPoP proof to its token endpoint).")).ConfigureAwait(false);
             }
         }
         else if (parsed is null)
@@ -183,7 +207,14 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
                 : "The access token is DPoP-bound but was sent as a Bearer token without a DPoP proof (RFC 9449 §7.2); send it as 'Authorization: DPoP <token>' with a DPoP proof header.")).ConfigureAwait(false);
         }
 
+        // The principal's jkt is the thumbprint this request proved, and only that: the token's own claims may not
+        // bring one (issue 11 item 16). An unbound bearer token has none.
         var identity = validated.Identity;
+        foreach (var claim in identity.FindAll(DPoPDefaults.JktClaimType).ToList())
+        {
+            identity.TryRemoveClaim(claim);
+        }
+
         var principal = new ClaimsPrincipal(identity);
         var tokenValidated = new DPoPTokenValidatedContext(Context, Scheme, Options, validated.SecurityToken, jkt)
         {
@@ -191,13 +222,23 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
             Properties = new AuthenticationProperties(),
         };
         await Events.TokenValidated(tokenValidated).ConfigureAwait(false);
-        if (tokenValidated.Result is not null)
+        if (tokenValidated.Result is { } tokenResult)
         {
-            return tokenValidated.Result;
+            if (tokenResult.Failure is not null)
+            {
+                return await FailAsync(FromEvent(tokenResult.Failure), tokenResult.Failure).ConfigureAwait(false);
+            }
+
+            if (tokenResult.None)
+            {
+                return tokenResult;
+            }
+
+            // Success(): the event's principal and properties are used, and every check below still runs.
         }
 
         principal = tokenValidated.Principal ?? principal;
-        var properties = tokenValidated.Properties;
+        var properties = tokenValidated.Properties ?? new AuthenticationProperties();
         if (Options.SaveToken)
         {
             properties.StoreTokens(
@@ -209,19 +250,14 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
 
         if (parsed is null)
         {
-            // Mode Allowed: an unbound bearer token with no proof is a plain bearer token.
+            // Mode Allowed: a token with no cnf and no proof is a plain bearer token.
+            RemoveJktClaims(principal);
             Log.BearerAccepted(Logger, Context.TraceIdentifier);
             return AuthenticateResult.Success(new AuthenticationTicket(principal, properties, Scheme.Name));
         }
 
-        // 4. The signature, with the proof's own key (the key must first import: on its curve, a usable modulus).
-        var signatureFailure = DPoPProofValidator.VerifySignature(parsed);
-        if (signatureFailure is not null)
-        {
-            return await FailAsync(signatureFailure).ConfigureAwait(false);
-        }
-
-        // 5. The binding: thumbprint(proof jwk) == cnf.jkt, compared in fixed time (RFC 9449 §6.1).
+        // 4. The binding first: thumbprint(proof jwk) == cnf.jkt, compared in fixed time (RFC 9449 §6.1). It costs one
+        // hash, so a proof signed with a key the token is not bound to never costs a public-key operation.
         if (jkt is not null && !FixedTimeEquals(parsed.Jkt, jkt))
         {
             Log.BindingMismatch(Logger, jkt, parsed.Jkt, Context.TraceIdentifier);
@@ -232,12 +268,90 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
             }).ConfigureAwait(false);
         }
 
+        // 5. The signature, with the proof's own key (the key must first import: on its curve, a usable modulus).
+        var signatureFailure = DPoPProofValidator.VerifySignature(parsed);
+        if (signatureFailure is not null)
+        {
+            return await FailAsync(signatureFailure).ConfigureAwait(false);
+        }
+
+        validator.Remember(parsed);
+
         // 6. First use, last of all (RFC 9449 §11.1): the entry lives as long as the proof could be accepted.
+        var replayFailure = await RecordFirstUseAsync(parsed).ConfigureAwait(false);
+        if (replayFailure is not null)
+        {
+            return replayFailure;
+        }
+
+        var dpopProof = parsed.ToProof();
+        RemoveJktClaims(principal);
+        if (jkt is not null && principal.Identity is ClaimsIdentity claimsIdentity)
+        {
+            claimsIdentity.AddClaim(new Claim(DPoPDefaults.JktClaimType, jkt, ClaimValueTypes.String, ClaimsIssuer));
+        }
+
+        var proofValidated = new DPoPProofValidatedContext(Context, Scheme, Options, dpopProof, validated.SecurityToken)
+        {
+            Principal = principal,
+            Properties = properties,
+        };
+        await Events.ProofValidated(proofValidated).ConfigureAwait(false);
+        if (proofValidated.Result is { } proofResult)
+        {
+            // Every check has run: the event may accept (its ticket is used), decline or refuse.
+            if (proofResult.Failure is not null)
+            {
+                return await FailAsync(FromEvent(proofResult.Failure), proofResult.Failure).ConfigureAwait(false);
+            }
+
+            return proofResult;
+        }
+
+        if (parsed.RenewNonce)
+        {
+            // The proof's nonce is past half its life: hand out the next one before it expires (RFC 9449 §8.2).
+            Response.Headers[DPoPDefaults.NonceHeaderName] = await _nonceService.GetNonceAsync(Context, Scheme.Name, Options).ConfigureAwait(false);
+        }
+
+        Log.Accepted(Logger, parsed.Jkt, dpopProof.Algorithm, Context.TraceIdentifier);
+        return AuthenticateResult.Success(new AuthenticationTicket(proofValidated.Principal ?? principal, proofValidated.Properties, Scheme.Name));
+    }
+
+    // An event's principal cannot carry a jkt claim of its own either.
+    private static void RemoveJktClaims(ClaimsPrincipal principal)
+    {
+        foreach (var identity in principal.Identities)
+        {
+            foreach (var claim in identity.FindAll(DPoPDefaults.JktClaimType).ToList())
+            {
+                identity.TryRemoveClaim(claim);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Records the proof's first use (RFC 9449 §11.1), once per request: when another DPoP scheme on the same endpoint
+    /// already recorded this very proof for this request, it is not recorded again (which would read as a replay).
+    /// Nothing else is skipped: this scheme checked the proof, token, binding and signature itself.
+    /// </summary>
+    private async Task<AuthenticateResult?> RecordFirstUseAsync(ParsedProof parsed)
+    {
+        string replayKey = DPoPProofValidator.ReplayKey(parsed.Jkt, parsed.Jti!);
         var expiresAt = parsed.IssuedAt + Options.ProofLifetime + Options.ClockSkew;
+
+        // The record of another scheme counts only if it keeps the proof at least as long as this scheme accepts it;
+        // otherwise the proof could be replayed here after the shorter entry expired.
+        if (Context.Items.TryGetValue(RecordedProofKey, out var recorded) && recorded is RecordedProof earlier &&
+            string.Equals(earlier.ReplayKey, replayKey, StringComparison.Ordinal) && earlier.ExpiresAt >= expiresAt)
+        {
+            return null;
+        }
+
         bool firstUse;
         try
         {
-            firstUse = await _replayCache.TryAddAsync(DPoPProofValidator.ReplayKey(parsed.Jkt, parsed.Jti!), expiresAt, Context.RequestAborted).ConfigureAwait(false);
+            firstUse = await _replayCache.TryAddAsync(replayKey, expiresAt, Context.RequestAborted).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !Context.RequestAborted.IsCancellationRequested)
         {
@@ -254,32 +368,19 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
                 "This DPoP proof was already used (same key and jti); make a new proof, with a new jti, for every request.")).ConfigureAwait(false);
         }
 
-        var dpopProof = parsed.ToProof();
-        if (jkt is not null && principal.Identity is ClaimsIdentity claimsIdentity)
-        {
-            claimsIdentity.AddClaim(new Claim(DPoPDefaults.JktClaimType, jkt, ClaimValueTypes.String, ClaimsIssuer));
-        }
-
-        var proofValidated = new DPoPProofValidatedContext(Context, Scheme, Options, dpopProof, validated.SecurityToken)
-        {
-            Principal = principal,
-            Properties = properties,
-        };
-        await Events.ProofValidated(proofValidated).ConfigureAwait(false);
-        if (proofValidated.Result is not null)
-        {
-            return proofValidated.Result;
-        }
-
-        if (parsed.RenewNonce)
-        {
-            // The proof's nonce is past half its life: hand out the next one before it expires (RFC 9449 §8.2).
-            Response.Headers[DPoPDefaults.NonceHeaderName] = await _nonceService.GetNonceAsync(Context, Scheme.Name, Options).ConfigureAwait(false);
-        }
-
-        Log.Accepted(Logger, parsed.Jkt, dpopProof.Algorithm, Context.TraceIdentifier);
-        return AuthenticateResult.Success(new AuthenticationTicket(proofValidated.Principal ?? principal, proofValidated.Properties, Scheme.Name));
+        Context.Items[RecordedProofKey] = new RecordedProof(replayKey, expiresAt);
+        return null;
     }
+
+    // The key of this request's recorded proof in HttpContext.Items: an object no other code can name.
+    private static readonly object RecordedProofKey = new();
+
+    private sealed record RecordedProof(string ReplayKey, DateTimeOffset ExpiresAt);
+
+    // A failure set by an event: the application's own DPoPFailure, or a generic one (an exception's text never reaches the client).
+    private static DPoPFailure FromEvent(Exception failure) => failure is DPoPAuthenticationException refused
+        ? refused.Failure
+        : new DPoPFailure(DPoPFailureCode.TokenInvalid, "The application refused this request's credentials.");
 
     private async Task<DPoPFailure?> CheckNonceAsync(ParsedProof parsed)
     {
@@ -376,11 +477,27 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
         return true;
     }
 
-    private async Task<(ValidatedToken? Token, DPoPFailure? Failure, Exception? Cause)> ValidateTokenAsync(string token)
+    private async Task<(ValidatedToken? Token, DPoPFailure? Failure, Exception? Cause)> ValidateTokenAsync(DPoPSchemeState state, string token)
     {
-        var cache = Options.TokenCache;
-        object? keysVersion = cache is null ? null : await CurrentIssuerKeysAsync().ConfigureAwait(false);
-        if (keysVersion is not null && cache!.TryGet(token, keysVersion, out var cached))
+        // The issuer's metadata and keys first: when they cannot be fetched and none are cached, no token can be judged,
+        // and saying the token is bad would make clients throw away good tokens (issue 11 item 5).
+        object? keysVersion = state.ConfiguredKeys;
+        if (Options.ConfigurationManager is { } manager)
+        {
+            try
+            {
+                keysVersion = await manager.GetConfigurationAsync(Context.RequestAborted).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !Context.RequestAborted.IsCancellationRequested)
+            {
+                Log.IssuerMetadataUnavailable(Logger, Options.MetadataAddress ?? Options.Authority ?? "(configured manager)", Context.TraceIdentifier, ex);
+                return (null, new(DPoPFailureCode.IssuerUnavailable, FormattableString.Invariant(
+                    $"This API cannot reach its token issuer's metadata and signing keys right now, so it cannot check access tokens; retry in {Options.ReplayCheckRetryAfter.TotalSeconds:0} s with the same token.")), ex);
+            }
+        }
+
+        var cache = state.TokenCache;
+        if (cache is not null && keysVersion is not null && cache.TryGet(token, keysVersion, out var cached))
         {
             return (cached, null, null);
         }
@@ -388,7 +505,7 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
         TokenValidationResult result;
         try
         {
-            result = await Options.TokenHandler.ValidateTokenAsync(token, Options.TokenValidationParameters).ConfigureAwait(false);
+            result = await Options.TokenHandler.ValidateTokenAsync(token, state.TokenValidationParameters()).ConfigureAwait(false);
             if (!result.IsValid && result.Exception is SecurityTokenSignatureKeyNotFoundException &&
                 Options.RefreshOnIssuerKeyNotFound && Options.ConfigurationManager is not null)
             {
@@ -414,34 +531,14 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
             return (null, DescribeTokenFailure(result.Exception, token), result.Exception);
         }
 
-        string? jkt = ReadConfirmationThumbprint(result, out string? cnfProblem);
-        var validated = new ValidatedToken(result.ClaimsIdentity, result.SecurityToken, jkt, cnfProblem);
-        if (keysVersion is not null)
+        string? jkt = ReadConfirmationThumbprint(result, out var confirmationFailure);
+        var validated = new ValidatedToken(result.ClaimsIdentity, result.SecurityToken, jkt, confirmationFailure);
+        if (cache is not null && keysVersion is not null)
         {
-            cache!.Add(token, validated, new DateTimeOffset(result.SecurityToken.ValidTo, TimeSpan.Zero), keysVersion);
+            cache.Add(token, validated, new DateTimeOffset(result.SecurityToken.ValidTo, TimeSpan.Zero), keysVersion);
         }
 
         return (validated, null, null);
-    }
-
-    // What the issuer's signing keys are right now: the metadata configuration object (replaced on every refresh) or
-    // the configured keys. Null when unknown, and then nothing is cached.
-    private async ValueTask<object?> CurrentIssuerKeysAsync()
-    {
-        if (Options.ConfigurationManager is { } manager)
-        {
-            try
-            {
-                return await manager.GetConfigurationAsync(Context.RequestAborted).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                return null;
-            }
-        }
-
-        var parameters = Options.TokenValidationParameters;
-        return (object?)parameters.IssuerSigningKey ?? parameters.IssuerSigningKeys;
     }
 
     private DPoPFailure DescribeTokenFailure(Exception? exception, string token)
@@ -455,8 +552,9 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
                 $"The access token is not valid before {notYet.NotBefore:yyyy-MM-dd'T'HH:mm:ss'Z'}; check the issuer's and this server's clocks.")),
             SecurityTokenInvalidLifetimeException => new(DPoPFailureCode.TokenExpired, "The access token's lifetime is invalid (nbf is after exp)."),
             SecurityTokenNoExpirationException => new(DPoPFailureCode.TokenInvalid, "The access token has no exp claim; only tokens that expire are accepted."),
+            // Which check failed, not the secret half of it: the accepted audiences are not told to anonymous callers.
             SecurityTokenInvalidAudienceException => new(DPoPFailureCode.TokenInvalid,
-                $"The access token's audience (aud {Sanitize.ForDetail(ReadClaim(token, "aud"))}) is not this API's ({string.Join(", ", ExpectedAudiences(parameters))}); ask for a token for this API."),
+                $"The access token's audience (aud {Sanitize.ForDetail(ReadClaim(token, "aud"))}) is not one this API accepts; ask the authorization server for a token for this API."),
             SecurityTokenInvalidIssuerException => new(DPoPFailureCode.TokenInvalid,
                 $"The access token's issuer (iss '{Sanitize.ForDetail(ReadClaim(token, "iss"))}') is not trusted by this API."),
             SecurityTokenSignatureKeyNotFoundException => new(DPoPFailureCode.TokenInvalid,
@@ -467,23 +565,11 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
             SecurityTokenInvalidAlgorithmException => new(DPoPFailureCode.TokenInvalid, "The access token is signed with an algorithm this API does not accept."),
             SecurityTokenMalformedException or ArgumentException => new(DPoPFailureCode.TokenInvalid,
                 "The access token is not a well-formed JWT (three base64url parts: header, payload, signature)."),
+            // An unreachable issuer is answered before validation (503); here the token itself is what failed.
             InvalidOperationException or IOException or HttpRequestException => new(DPoPFailureCode.TokenInvalid,
-                "The issuer's signing keys could not be retrieved, so the access token could not be validated; try again later."),
+                "The access token could not be validated with the issuer's signing keys."),
             _ => new(DPoPFailureCode.TokenInvalid, "The access token is invalid."),
         };
-    }
-
-    private static IEnumerable<string> ExpectedAudiences(TokenValidationParameters parameters)
-    {
-        if (!string.IsNullOrEmpty(parameters.ValidAudience))
-        {
-            yield return parameters.ValidAudience;
-        }
-
-        foreach (string audience in parameters.ValidAudiences ?? [])
-        {
-            yield return audience;
-        }
     }
 
     // For a failure's detail only: the token's own value of a claim or header, read without validation.
@@ -518,36 +604,65 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
         }
     }
 
-    /// <summary>The token's <c>cnf.jkt</c> (RFC 9449 §6.1), or null with the reason.</summary>
-    private static string? ReadConfirmationThumbprint(TokenValidationResult result, out string? problem)
+    /// <summary>
+    /// The token's <c>cnf.jkt</c> (RFC 9449 §6.1). Null without a failure only for a token with no <c>cnf</c> at all
+    /// (unbound); a <c>cnf</c> this API cannot check is a failure, never an unbound token (issue 11 item 3).
+    /// </summary>
+    private static string? ReadConfirmationThumbprint(TokenValidationResult result, out DPoPFailure? failure)
     {
-        problem = null;
-        if (result.SecurityToken is not JsonWebToken jwt || !jwt.TryGetPayloadValue("cnf", out JsonElement cnf))
+        failure = null;
+        if (result.SecurityToken is not JsonWebToken jwt)
         {
-            problem = "it has no cnf claim.";
+            return null;
+        }
+
+        if (!jwt.TryGetPayloadValue("cnf", out JsonElement cnf))
+        {
+            if (HasClaim(jwt, "cnf"))
+            {
+                // Present but not readable as JSON (a null): present, so not unbound.
+                failure = new(DPoPFailureCode.TokenInvalid, "The access token's cnf claim is not a JSON object (RFC 7800 §3.1), so this API cannot check its binding.");
+            }
+
             return null;
         }
 
         if (cnf.ValueKind != JsonValueKind.Object)
         {
-            problem = "its cnf claim is not a JSON object.";
+            failure = new(DPoPFailureCode.TokenInvalid, "The access token's cnf claim is not a JSON object (RFC 7800 §3.1), so this API cannot check its binding.");
             return null;
         }
 
-        if (!cnf.TryGetProperty("jkt", out var jkt) || jkt.ValueKind != JsonValueKind.String)
+        if (!cnf.TryGetProperty("jkt", out var jkt))
         {
-            problem = "its cnf claim has no jkt (it may be bound another way, e.g. to a TLS certificate).";
+            // Bound some other way (x5t#S256: a TLS client certificate, RFC 8705): this API can check only DPoP bindings.
+            failure = new(DPoPFailureCode.TokenNotBound,
+                "The access token is bound by a confirmation method this API cannot check (its cnf has no jkt, e.g. a certificate binding); ask the authorization server for a DPoP-bound token (cnf.jkt).");
             return null;
         }
 
-        string? value = jkt.GetString();
-        if (string.IsNullOrEmpty(value) || !Base64UrlStrict.IsValid(value))
+        string? value = jkt.ValueKind == JsonValueKind.String ? jkt.GetString() : null;
+        if (value is null || value.Length != 43 || !Base64UrlStrict.IsValid(value))
         {
-            problem = "its cnf.jkt is not a base64url thumbprint.";
+            failure = new(DPoPFailureCode.TokenInvalid,
+                "The access token's cnf.jkt is not a JWK SHA-256 thumbprint (a base64url string of 32 bytes, RFC 9449 §6.1), so this API cannot check its binding.");
             return null;
         }
 
         return value;
+    }
+
+    private static bool HasClaim(JsonWebToken jwt, string name)
+    {
+        foreach (var claim in jwt.Claims)
+        {
+            if (string.Equals(claim.Type, name, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static bool FixedTimeEquals(string left, string right)
@@ -571,7 +686,16 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
         Log.Rejected(Logger, failure.ProblemType.Slug, failure.Code, failure.Detail, Context.TraceIdentifier);
         var failed = new DPoPAuthenticationFailedContext(Context, Scheme, Options, exception);
         await Events.AuthenticationFailed(failed).ConfigureAwait(false);
-        return failed.Result ?? AuthenticateResult.Fail(exception);
+
+        // The event may replace the failure or decline to answer (NoResult), never turn it into a success: a Success()
+        // here would skip the check that failed (issue 11 item 4).
+        return failed.Result switch
+        {
+            { Failure: DPoPAuthenticationException replaced } => AuthenticateResult.Fail(replaced),
+            { Failure: { } other } => AuthenticateResult.Fail(new DPoPAuthenticationException(failure, other)),
+            { None: true } => AuthenticateResult.NoResult(),
+            _ => AuthenticateResult.Fail(exception),
+        };
     }
 
     /// <inheritdoc />
@@ -652,7 +776,7 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
             }
         }
 
-        builder.Append(separator == ' ' ? " " : ", ").Append("algs=\"").Append(Validator.AllowedAlgorithms).Append('"');
+        builder.Append(separator == ' ' ? " " : ", ").Append("algs=\"").Append(State.Validator.AllowedAlgorithms).Append('"');
         return builder.ToString();
     }
 }

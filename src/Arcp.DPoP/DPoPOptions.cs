@@ -96,10 +96,47 @@ public class DPoPOptions : AuthenticationSchemeOptions
 
     /// <summary>
     /// The public origin of the API (for example <c>https://api.example.com</c>, optionally with a path prefix), used to
-    /// build the <c>htu</c> a proof must carry when the app runs behind a proxy or gateway that changes scheme, host or port.
-    /// When not set, the request's own scheme, host and port are used, so ForwardedHeaders middleware also works.
+    /// build the <c>htu</c> a proof must carry. Set it when the app runs behind a proxy or gateway that changes scheme,
+    /// host or port, and in production generally: it is the one origin that does not come from the client.
+    /// When not set, the request's own scheme, host and port are used, which outside Development needs
+    /// <c>AllowedHosts</c> naming this API's hosts or <see cref="TrustHostHeader"/> (the application does not start otherwise).
     /// </summary>
     public string? PublicOrigin { get; set; }
+
+    /// <summary>
+    /// Whether the request's <c>Host</c> header may be used for the expected <c>htu</c> outside Development when neither
+    /// <see cref="PublicOrigin"/> nor <c>AllowedHosts</c> says which hosts this API serves. Turn it on only when something
+    /// you control sets the Host (a proxy that overwrites it, or ForwardedHeaders middleware with known proxies):
+    /// otherwise a proof made for another API that accepts the same tokens can be replayed here by sending that API's
+    /// host. Default <see langword="false"/>.
+    /// </summary>
+    public bool TrustHostHeader { get; set; }
+
+    /// <summary>
+    /// The largest RSA proof key accepted, in modulus bits (2048 to 8192). Default 4096: verifying with an 8192-bit key
+    /// costs several times as much as an ordinary request, and no DPoP client needs one. The public exponent must be
+    /// odd and from 3 to 65537.
+    /// </summary>
+    public int MaxRsaKeySize { get; set; } = 4096;
+
+    /// <summary>
+    /// The clock skew allowed on the access token's <c>exp</c> and <c>nbf</c>. Default: the
+    /// <see cref="TokenValidationParameters"/>' own (5 minutes, as JwtBearer). Independent of <see cref="ClockSkew"/>,
+    /// which is about the proof's <c>iat</c> and is much tighter.
+    /// </summary>
+    public TimeSpan? TokenClockSkew { get; set; }
+
+    /// <summary>
+    /// Whether the metadata retriever keeps using the last configuration it fetched successfully when a refresh fails,
+    /// and the token handler retries a failed validation with it (Microsoft.IdentityModel's "last known good").
+    /// Default <see langword="true"/>: a blip at the issuer does not refuse good tokens. The price: a signing key
+    /// removed from the issuer's JWKS keeps validating for up to <see cref="LastKnownGoodLifetime"/>. Applies to the
+    /// configuration manager built from <see cref="Authority"/> / <see cref="MetadataAddress"/>.
+    /// </summary>
+    public bool UseLastKnownGoodConfiguration { get; set; } = true;
+
+    /// <summary>How long a last known good configuration stays usable. Default one hour (Microsoft.IdentityModel's default).</summary>
+    public TimeSpan LastKnownGoodLifetime { get; set; } = BaseConfigurationManager.DefaultLastKnownGoodConfigurationLifetime;
 
     /// <summary>
     /// Whether proofs must carry a server-provided nonce (RFC 9449 §9). A proof without one, or with a stale or
@@ -111,7 +148,7 @@ public class DPoPOptions : AuthenticationSchemeOptions
     /// <summary>How long a server nonce is accepted. Default 5 minutes; a new one is handed out every half of it.</summary>
     public TimeSpan NonceLifetime { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>The <c>Retry-After</c> of the 503 sent when the replay cache cannot answer. Default 2 seconds.</summary>
+    /// <summary>The <c>Retry-After</c> of the 503 sent when the replay cache, or the token issuer's metadata, cannot answer. Default 2 seconds.</summary>
     public TimeSpan ReplayCheckRetryAfter { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>
@@ -141,10 +178,4 @@ public class DPoPOptions : AuthenticationSchemeOptions
         get => (DPoPEvents)base.Events!;
         set => base.Events = value;
     }
-
-    /// <summary>The validated-token cache, when <see cref="CacheValidatedTokens"/> (set when the options are post-configured).</summary>
-    internal ValidatedTokenCache? TokenCache { get; set; }
-
-    /// <summary>The proof validator built from these options (set when the options are post-configured).</summary>
-    internal DPoPProofValidator? ProofValidator { get; set; }
 }

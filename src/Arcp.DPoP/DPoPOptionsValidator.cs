@@ -1,4 +1,6 @@
+using Microsoft.AspNetCore.HostFiltering;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Arcp.DPoP;
@@ -12,9 +14,13 @@ internal sealed class DPoPOptionsValidator : IValidateOptions<DPoPOptions>
     private static readonly TimeSpan MaxClockSkew = TimeSpan.FromMinutes(5);
 
     private readonly IServiceProviderIsService? _isService;
+    private readonly IHostEnvironment? _environment;
+    private readonly IOptionsMonitor<HostFilteringOptions>? _hostFiltering;
 
     public DPoPOptionsValidator(IServiceProvider services)
     {
+        _environment = services.GetService(typeof(IHostEnvironment)) as IHostEnvironment;
+        _hostFiltering = services.GetService(typeof(IOptionsMonitor<HostFilteringOptions>)) as IOptionsMonitor<HostFilteringOptions>;
         // Asks whether a service is registered without building it (building the replay cache would connect to its store).
         _isService = services.GetService(typeof(IServiceProviderIsService)) as IServiceProviderIsService;
     }
@@ -42,7 +48,7 @@ internal sealed class DPoPOptionsValidator : IValidateOptions<DPoPOptions>
                     "or TokenValidationParameters.IssuerSigningKey(s).");
             }
 
-            bool hasAudience = !string.IsNullOrEmpty(parameters.ValidAudience) || (parameters.ValidAudiences?.Any() ?? false) ||
+            bool hasAudience = !string.IsNullOrEmpty(options.Audience) || !string.IsNullOrEmpty(parameters.ValidAudience) || (parameters.ValidAudiences?.Any() ?? false) ||
                 parameters.AudienceValidator is not null;
             if (parameters.ValidateAudience && !hasAudience)
             {
@@ -109,6 +115,27 @@ internal sealed class DPoPOptionsValidator : IValidateOptions<DPoPOptions>
         if (options.MaxProofLength < 512 || options.MaxProofLength > 64 * 1024)
         {
             errors.Add($"{scheme}: MaxProofLength is {options.MaxProofLength}; it must be from 512 to 65536 characters.");
+        }
+
+        if (options.MaxRsaKeySize < 2048 || options.MaxRsaKeySize > 8192)
+        {
+            errors.Add($"{scheme}: MaxRsaKeySize is {options.MaxRsaKeySize}; it must be from 2048 to 8192 bits.");
+        }
+
+        if (options.TokenClockSkew is { } tokenSkew && (tokenSkew < TimeSpan.Zero || tokenSkew > TimeSpan.FromMinutes(10)))
+        {
+            errors.Add($"{scheme}: TokenClockSkew is {tokenSkew}; it must be from zero to 10 minutes.");
+        }
+
+        if (options.LastKnownGoodLifetime < TimeSpan.Zero || options.LastKnownGoodLifetime > TimeSpan.FromDays(1))
+        {
+            errors.Add($"{scheme}: LastKnownGoodLifetime is {options.LastKnownGoodLifetime}; it must be from zero to one day.");
+        }
+
+        // Issue 11 item 2: outside Development, the Host header is the client's word unless the application says otherwise.
+        if (DPoPHostPolicy.Resolve(options, _environment, _hostFiltering?.CurrentValue) is null)
+        {
+            errors.Add(DPoPHostPolicy.Unsafe(scheme, name));
         }
 
         if (options.AllowedAlgorithms.Count == 0)

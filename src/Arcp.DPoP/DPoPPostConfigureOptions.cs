@@ -7,25 +7,14 @@ using Microsoft.IdentityModel.Tokens;
 namespace Arcp.DPoP;
 
 /// <summary>
-/// Completes <see cref="DPoPOptions"/> after configuration: the audience, the metadata
-/// <see cref="DPoPOptions.ConfigurationManager"/>, and the proof validator.
+/// Completes <see cref="DPoPOptions"/> after configuration: the metadata <see cref="DPoPOptions.ConfigurationManager"/>
+/// and its backchannel, as JwtBearer does. It never changes the application's
+/// <see cref="DPoPOptions.TokenValidationParameters"/>: the handler validates with a copy (see <see cref="DPoPSchemeState"/>).
 /// </summary>
 internal sealed class DPoPPostConfigureOptions : IPostConfigureOptions<DPoPOptions>
 {
     public void PostConfigure(string? name, DPoPOptions options)
     {
-        var parameters = options.TokenValidationParameters;
-        if (!string.IsNullOrEmpty(options.Audience) && string.IsNullOrEmpty(parameters.ValidAudience) &&
-            (parameters.ValidAudiences is null || !parameters.ValidAudiences.Any()))
-        {
-            parameters.ValidAudience = options.Audience;
-        }
-
-        parameters.AuthenticationType ??= name;
-
-        // Token lifetimes are judged by the same clock as proofs: the scheme's TimeProvider, not DateTime.UtcNow.
-        parameters.LifetimeValidator ??= TokenLifetime.Validator(options);
-
         if (options.TokenHandler is JsonWebTokenHandler jsonWebTokenHandler)
         {
             jsonWebTokenHandler.MapInboundClaims = options.MapInboundClaims;
@@ -63,31 +52,10 @@ internal sealed class DPoPPostConfigureOptions : IPostConfigureOptions<DPoPOptio
                 {
                     RefreshInterval = options.RefreshInterval,
                     AutomaticRefreshInterval = options.AutomaticRefreshInterval,
+                    UseLastKnownGoodConfiguration = options.UseLastKnownGoodConfiguration,
+                    LastKnownGoodLifetime = options.LastKnownGoodLifetime,
                 };
             }
-        }
-
-        // Let the token handler fetch keys and issuer from metadata itself: it refreshes on an unknown key
-        // and keeps the last known good configuration when the issuer is briefly unreachable.
-        if (options.ConfigurationManager is BaseConfigurationManager baseManager && parameters.ConfigurationManager is null)
-        {
-            parameters.ConfigurationManager = baseManager;
-        }
-
-        bool algorithmsSupported = options.AllowedAlgorithms.Count > 0;
-        foreach (string algorithm in options.AllowedAlgorithms)
-        {
-            algorithmsSupported &= DPoPAlgorithm.Find(algorithm) is not null;
-        }
-
-        if (options.CacheValidatedTokens)
-        {
-            options.TokenCache = new ValidatedTokenCache(options);
-        }
-
-        if (algorithmsSupported)
-        {
-            options.ProofValidator = new DPoPProofValidator(options);
         }
     }
 }

@@ -14,17 +14,18 @@ const string Audience = "aot-app";
 var signingKey = new SymmetricSecurityKey(RandomNumberGenerator.GetBytes(32));
 
 var builder = WebApplication.CreateSlimBuilder(args);
+string selfUrl = builder.Configuration["urls"] ?? "http://127.0.0.1:5080";
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, AotAppJson.Default));
 builder.Services.AddAuthentication(DPoPDefaults.AuthenticationScheme)
     .AddDPoP(o =>
     {
         o.Audience = Audience;
+        o.PublicOrigin = selfUrl; // outside Development htu's origin is the app's word, never the Host header's
         o.TokenValidationParameters.ValidIssuer = Issuer;
         o.TokenValidationParameters.IssuerSigningKey = signingKey;
     })
     .AddDPoPRedisReplayCache(o => o.Configuration = builder.Configuration["Redis"] ?? "127.0.0.1:6379");
 builder.Services.AddAuthorization();
-string selfUrl = builder.Configuration["urls"] ?? "http://127.0.0.1:5080";
 builder.Services.AddHttpClient("self", c => c.BaseAddress = new Uri(selfUrl))
     .AddDPoP(o =>
     {

@@ -49,6 +49,7 @@ public sealed class LoopbackServer : IAsyncDisposable
     {
         int port = FreePort();
         var builder = WebApplication.CreateSlimBuilder();
+        builder.Configuration["AllowedHosts"] = "*"; // any Host the tests send (the sample's appsettings.json, copied beside the tests, names only loopback hosts)
         builder.WebHost.UseKestrel().UseUrls($"http://127.0.0.1:{port}");
         builder.Logging.ClearProviders();
         configure?.Invoke(port, builder.Services);

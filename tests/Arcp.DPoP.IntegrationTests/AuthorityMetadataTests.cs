@@ -33,6 +33,7 @@ public sealed class AuthorityMetadataTests : IAsyncLifetime
         AddIssuerKey();
 
         var issuerBuilder = WebApplication.CreateSlimBuilder();
+        issuerBuilder.Configuration["AllowedHosts"] = "issuer.test"; // not the sample's hosts (its appsettings.json is copied beside the tests)
         issuerBuilder.WebHost.UseTestServer();
         _issuer = issuerBuilder.Build();
         _issuer.MapGet("/.well-known/openid-configuration", () => Results.Json(new { issuer = IssuerUri, jwks_uri = IssuerUri + "/jwks" }));
@@ -57,7 +58,7 @@ public sealed class AuthorityMetadataTests : IAsyncLifetime
         _client = _api.GetTestClient();
     }
 
-    private async Task<WebApplication> StartApiAsync(bool cacheValidatedTokens)
+    private async Task<WebApplication> StartApiAsync(bool cacheValidatedTokens, bool useLastKnownGood = true)
     {
         var apiBuilder = WebApplication.CreateSlimBuilder();
         apiBuilder.WebHost.UseTestServer();
@@ -68,6 +69,7 @@ public sealed class AuthorityMetadataTests : IAsyncLifetime
             o.BackchannelHttpHandler = _backchannel;
             o.RefreshInterval = TimeSpan.FromSeconds(1);
             o.CacheValidatedTokens = cacheValidatedTokens;
+            o.UseLastKnownGoodConfiguration = useLastKnownGood;
         });
         apiBuilder.Services.AddAuthorization();
         var api = apiBuilder.Build();
@@ -202,7 +204,47 @@ public sealed class AuthorityMetadataTests : IAsyncLifetime
         // The refresh emptied the cache: only the new token is in it. The old token is validated again from scratch,
         // exactly as without the cache (Microsoft.IdentityModel may still accept it with its last known good keys).
         var options = api.Services.GetRequiredService<IOptionsMonitor<DPoPOptions>>().Get(DPoPDefaults.AuthenticationScheme);
-        Assert.Equal(1, options.TokenCache!.Count);
+        Assert.Equal(1, api.Services.GetRequiredService<DPoPSchemeStates>().Get(DPoPDefaults.AuthenticationScheme, options).TokenCache!.Count);
+    }
+
+    [Theory]
+    [InlineData(true, HttpStatusCode.OK)]
+    [InlineData(false, HttpStatusCode.Unauthorized)]
+    public async Task A_key_removed_from_the_JWKS_keeps_validating_only_with_the_last_known_good_configuration(bool useLastKnownGood, HttpStatusCode expected)
+    {
+        await using var api = await StartApiAsync(cacheValidatedTokens: false, useLastKnownGood);
+        using var client = api.GetTestClient();
+        using var agentKey = TestKey.Create();
+        string oldToken = IssueToken("key-1", agentKey.Jkt);
+        using (var first = await CallAsync(client, agentKey, oldToken))
+        {
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        }
+
+        // The issuer publishes key-2 and removes key-1; a key-2 token makes the API fetch the new JWKS.
+        await Task.Delay(TimeSpan.FromSeconds(1.1));
+        string newKid = AddIssuerKey();
+        lock (_issuerKeys)
+        {
+            _issuerKeys.RemoveAll(k => k.Kid == "key-1");
+        }
+
+        var status = HttpStatusCode.Unauthorized;
+        for (int attempt = 0; attempt < 50 && status != HttpStatusCode.OK; attempt++)
+        {
+            using var response = await CallAsync(client, agentKey, IssueToken(newKid, agentKey.Jkt));
+            status = response.StatusCode;
+            if (status != HttpStatusCode.OK)
+            {
+                await Task.Delay(100);
+            }
+        }
+
+        Assert.Equal(HttpStatusCode.OK, status);
+
+        // A token signed with the removed key: Microsoft.IdentityModel's last known good configuration still has it.
+        using var removed = await CallAsync(client, agentKey, oldToken);
+        Assert.Equal(expected, removed.StatusCode);
     }
 
     [Fact]

@@ -257,8 +257,8 @@ public sealed class DPoPEndToEndTests : IClassFixture<SampleApiFactory>
         string otherAudience = _factory.Issuer.CreateToken("a", "some-other-api", key.Jkt, TimeSpan.FromMinutes(5));
         using var r2 = await SendAsync(client, key, otherAudience);
         var p2 = await Problem.AssertAsync(r2, "authentication-failed", error: "invalid_token");
-        Assert.Contains("some-other-api", p2.GetProperty("detail").GetString(), StringComparison.Ordinal);
-        Assert.Contains("arcp-api", p2.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains("some-other-api", p2.GetProperty("detail").GetString(), StringComparison.Ordinal); // the caller's own aud
+        Assert.DoesNotContain("arcp-api", p2.GetProperty("detail").GetString(), StringComparison.Ordinal); // never the accepted ones (issue 11 item 16)
 
         string expired = _factory.Issuer.CreateToken("a", "arcp-api", key.Jkt, TimeSpan.FromMinutes(10), issuedAt: DateTimeOffset.UtcNow.AddHours(-1));
         using var r3 = await SendAsync(client, key, expired);
@@ -340,6 +340,12 @@ public sealed class DPoPEndToEndTests : IClassFixture<SampleApiFactory>
         using var client = _factory.CreateClient();
         using var key = TestKey.Create();
         string token = await _factory.GetTokenAsync(client, key);
+        if (kind == "offcurve")
+        {
+            // Bound to the off-curve key itself, so the binding (checked before the signature) passes and the key import is what refuses it.
+            token = _factory.Issuer.CreateToken("a", "arcp-api", JwkThumbprint.Compute(OffCurve(key).ToJsonString()), TimeSpan.FromMinutes(5));
+        }
+
         string proof = HostileProof(kind, key, token);
 
         using var request = SampleApiFactory.Request(HttpMethod.Post, Register, token, proof);
@@ -415,11 +421,7 @@ public sealed class DPoPEndToEndTests : IClassFixture<SampleApiFactory>
             }
 
             case "offcurve":
-                var jwk = key.PublicJwk();
-                byte[] x = System.Buffers.Text.Base64Url.DecodeFromChars((string)jwk["x"]!);
-                x[0] ^= 0x55;
-                jwk["x"] = System.Buffers.Text.Base64Url.EncodeToString(x);
-                builder.Header["jwk"] = jwk;
+                builder.Header["jwk"] = OffCurve(key);
                 return builder.Build();
             case "huge":
                 return new string('A', 200 * 1024);
@@ -433,5 +435,14 @@ public sealed class DPoPEndToEndTests : IClassFixture<SampleApiFactory>
             default:
                 return " ";
         }
+    }
+
+    private static System.Text.Json.Nodes.JsonObject OffCurve(TestKey key)
+    {
+        var jwk = key.PublicJwk();
+        byte[] x = System.Buffers.Text.Base64Url.DecodeFromChars((string)jwk["x"]!);
+        x[0] ^= 0x55;
+        jwk["x"] = System.Buffers.Text.Base64Url.EncodeToString(x);
+        return jwk;
     }
 }

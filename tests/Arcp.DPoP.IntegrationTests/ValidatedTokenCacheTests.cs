@@ -47,7 +47,7 @@ public sealed class ValidatedTokenCacheTests
             Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
         }
 
-        Assert.Equal(1, options.TokenCache!.Count);
+        Assert.Equal(1, factory.Services.GetRequiredService<DPoPSchemeStates>().Get(DPoPDefaults.AuthenticationScheme, options).TokenCache!.Count);
         Assert.Equal([1, 1, 1], counts); // one jkt claim per request: the cached identity is never changed
 
         using var first = await client.SendAsync(SampleApiFactory.Request(HttpMethod.Post, Register, token, proof));

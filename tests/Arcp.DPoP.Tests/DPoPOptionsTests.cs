@@ -15,12 +15,16 @@ public class DPoPOptionsTests
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(configuration);
         services.AddLogging();
+        services.AddSingleton<Microsoft.Extensions.Hosting.IHostEnvironment>(new Microsoft.Extensions.Hosting.Internal.HostingEnvironment { EnvironmentName = "Development" });
         services.AddAuthentication().AddDPoP(scheme, configure ?? (_ => { }));
         return services.BuildServiceProvider();
     }
 
     private static DPoPOptions Options(Dictionary<string, string?> settings, Action<DPoPOptions>? configure = null, string scheme = "DPoP") =>
         Build(settings, configure, scheme).GetRequiredService<IOptionsMonitor<DPoPOptions>>().Get(scheme);
+
+    private static DPoPSchemeState State(DPoPOptions options) =>
+        new DPoPSchemeStates(new ServiceCollection().BuildServiceProvider()).Get("DPoP", options);
 
     [Fact]
     public void Binds_from_Authentication_Schemes_DPoP_like_JwtBearer()
@@ -45,7 +49,7 @@ public class DPoPOptionsTests
         Assert.Equal("https://issuer.example", options.Authority);
         Assert.Equal("https://issuer.example/.well-known/openid-configuration", options.MetadataAddress);
         Assert.NotNull(options.ConfigurationManager);
-        Assert.Same(options.ConfigurationManager, options.TokenValidationParameters.ConfigurationManager);
+        Assert.Same(options.ConfigurationManager, State(options).TokenValidationParameters().ConfigurationManager);
         Assert.Equal("arcp-api", options.Audience);
         Assert.Equal(["https://issuer.example", "https://issuer2.example"], options.TokenValidationParameters.ValidIssuers);
         Assert.Equal(["other-api"], options.TokenValidationParameters.ValidAudiences);
@@ -54,9 +58,9 @@ public class DPoPOptionsTests
         Assert.Equal(TimeSpan.FromSeconds(2), options.ClockSkew);
         Assert.Equal(["ES256", "PS256"], options.AllowedAlgorithms);
         Assert.Equal(4096, options.MaxProofLength);
-        Assert.Equal("https://api.example.com", options.ProofValidator!.PublicOrigin);
+        Assert.Equal("https://api.example.com", State(options).Validator.PublicOrigin);
         Assert.True(options.SaveToken);
-        Assert.Equal("ES256 PS256", options.ProofValidator!.AllowedAlgorithms);
+        Assert.Equal("ES256 PS256", State(options).Validator.AllowedAlgorithms);
     }
 
     [Fact]
@@ -70,7 +74,8 @@ public class DPoPOptionsTests
         }, scheme: "Agents");
         Assert.Equal("https://agents-issuer.example", options.Authority);
         Assert.Equal(["ES384"], options.AllowedAlgorithms);
-        Assert.Equal("agents", options.TokenValidationParameters.ValidAudience);
+        Assert.Equal("agents", options.Audience);
+        Assert.Equal("agents", State(options).TokenValidationParameters().ValidAudience); // the handler's copy; the options' own are left alone
     }
 
     [Fact]
@@ -97,7 +102,7 @@ public class DPoPOptionsTests
             ["Authentication:Schemes:DPoP:AllowedAlgorithms"] = algorithms,
         });
         Assert.Equal(algorithms.Split(' '), options.AllowedAlgorithms);
-        Assert.Equal(algorithms, options.ProofValidator!.AllowedAlgorithms);
+        Assert.Equal(algorithms, State(options).Validator.AllowedAlgorithms);
     }
 
     [Fact]

@@ -9,6 +9,7 @@ builder.Services.AddAuthentication()
     .AddDPoP(o =>
     {
         o.Audience = "arcp-api";
+        o.PublicOrigin = "https://api.example.com"; // outside Development the htu's origin is the application's word, not the Host header's
         o.TokenValidationParameters.IssuerSigningKey = new Microsoft.IdentityModel.Tokens.SymmetricSecurityKey(new byte[32]);
     })
     .AddDPoPRedisReplayCache(o => o.Configuration = "127.0.0.1:6379");

@@ -48,4 +48,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 110, EventName = "DPoPForbidden", Level = LogLevel.Information,
         Message = "DPoP request authenticated but forbidden by authorization policy. request_id {RequestId}.")]
     public static partial void Forbidden(ILogger logger, string requestId);
+
+    [LoggerMessage(EventId = 111, EventName = "IssuerMetadataUnavailable", Level = LogLevel.Warning,
+        Message = "The token issuer's metadata could not be fetched from {MetadataAddress} and none is cached; access tokens cannot be checked and requests get 503. request_id {RequestId}.")]
+    public static partial void IssuerMetadataUnavailable(ILogger logger, string metadataAddress, string requestId, Exception exception);
 }

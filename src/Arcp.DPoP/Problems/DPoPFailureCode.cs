@@ -77,4 +77,10 @@ public enum DPoPFailureCode
 
     /// <summary>The request was authenticated but the authorization policy refused it (HTTP 403).</summary>
     Forbidden,
+
+    /// <summary>
+    /// The token issuer's metadata or signing keys cannot be fetched and none are cached, so no access token can be
+    /// checked (503 service-unavailable with Retry-After: the client keeps its token and retries).
+    /// </summary>
+    IssuerUnavailable,
 }

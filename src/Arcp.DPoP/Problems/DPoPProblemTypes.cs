@@ -81,6 +81,7 @@ public static class DPoPProblemTypes
         DPoPFailureCode.NonceRequired => (DPoPInvalid, UseDPoPNonceError),
         DPoPFailureCode.NonceInvalid => (DPoPInvalid, UseDPoPNonceError),
         DPoPFailureCode.ReplayCheckUnavailable => (ServiceUnavailable, TemporarilyUnavailableError),
+        DPoPFailureCode.IssuerUnavailable => (ServiceUnavailable, TemporarilyUnavailableError),
         DPoPFailureCode.BindingMismatch => (DPoPBindingMismatch, InvalidTokenError),
         DPoPFailureCode.Forbidden => (InsufficientPermissions, InsufficientScopeError),
         _ => throw new ArgumentOutOfRangeException(nameof(code), code, "Unknown DPoP failure code."),

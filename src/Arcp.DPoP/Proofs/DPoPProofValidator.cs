@@ -22,9 +22,12 @@ public sealed class DPoPProofValidator
     /// <summary>The longest <c>jti</c> accepted: a 128-bit random value needs 22 base64url characters.</summary>
     public const int MaxJtiLength = 256;
 
-    // RSA keys beyond this size only make verification slower; RFC 9449 proofs never need them.
+    // RSA key policy: at least 2048 bits (RFC 8725 §3.5 via NIST SP 800-131A); at most DPoPOptions.MaxRsaKeySize
+    // (4096 by default, never above 8192): a bigger key only makes verification slower, and no DPoP client needs one.
+    // The public exponent is odd and from 3 to 65537, so verification stays cheap: its cost grows with the exponent's bits.
     private const int MaxRsaModulusBits = 8192;
     private const int MinRsaModulusBits = 2048;
+    private const long MaxRsaExponent = 65537;
 
     private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 16 };
 
@@ -33,10 +36,12 @@ public sealed class DPoPProofValidator
     private readonly string _allowedList;
     private readonly string? _publicOrigin;
     private readonly ProofHeaderCache _headers = new();
+    private readonly int _maxRsaModulusBits;
 
     /// <summary>Creates a validator with the proof settings of <paramref name="options"/>.</summary>
     /// <param name="options">The options: <see cref="DPoPOptions.AllowedAlgorithms"/>, <see cref="DPoPOptions.ProofLifetime"/>,
-    /// <see cref="DPoPOptions.ClockSkew"/>, <see cref="DPoPOptions.MaxProofLength"/> and the time provider.</param>
+    /// <see cref="DPoPOptions.ClockSkew"/>, <see cref="DPoPOptions.MaxProofLength"/>, <see cref="DPoPOptions.MaxRsaKeySize"/>,
+    /// <see cref="DPoPOptions.PublicOrigin"/> and the time provider.</param>
     public DPoPProofValidator(DPoPOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -50,6 +55,7 @@ public sealed class DPoPProofValidator
         }
 
         _allowed = [.. allowed];
+        _maxRsaModulusBits = Math.Clamp(options.MaxRsaKeySize, MinRsaModulusBits, MaxRsaModulusBits);
         _allowedList = string.Join(' ', options.AllowedAlgorithms);
         if (!string.IsNullOrEmpty(options.PublicOrigin) && HtuNormalizer.TryNormalize(options.PublicOrigin, out string origin, out _))
         {
@@ -62,6 +68,9 @@ public sealed class DPoPProofValidator
 
     /// <summary>How many checked proof headers (with their imported keys) are cached.</summary>
     internal int CachedHeaderCount => _headers.Count;
+
+    /// <summary>The estimated memory held by the cached proof headers.</summary>
+    internal long CachedHeaderBytes => _headers.Bytes;
 
     /// <summary>The allowed algorithms, space-separated, as the <c>algs</c> challenge parameter lists them.</summary>
     public string AllowedAlgorithms => _allowedList;
@@ -111,6 +120,10 @@ public sealed class DPoPProofValidator
         if (parsed is not null)
         {
             failure = VerifySignature(parsed);
+            if (failure is null)
+            {
+                Remember(parsed);
+            }
         }
 
         return failure is null ? DPoPProofValidationResult.Success(parsed!.ToProof()) : DPoPProofValidationResult.Fail(failure);
@@ -123,7 +136,7 @@ public sealed class DPoPProofValidator
     internal bool TryGetRequestHtu(HttpRequest request, out string htu, out DPoPFailure? failure)
     {
         failure = null;
-        string path = request.PathBase.Add(request.Path).ToUriComponent();
+        string path = RequestPath(request);
         string uri = _publicOrigin is { } origin
             ? origin + path
             : request.Scheme + "://" + request.Host.ToUriComponent() + path;
@@ -135,6 +148,36 @@ public sealed class DPoPProofValidator
         failure = new(DPoPFailureCode.HtuMismatch, $"The request URI cannot be compared with htu: {error}.");
         return false;
     }
+
+    /// <summary>
+    /// The request's path as the client sent it (percent-encoding intact), so <see cref="HtuNormalizer"/> decodes it once:
+    /// <see cref="HttpRequest.Path"/> is already decoded, and encoding it again cannot tell <c>/files/%2572</c> (the
+    /// resource named <c>%72</c>) from <c>/files/r</c>. The raw target includes the path base; without one (a
+    /// request made in process, or an asterisk or absolute form) the decoded path base and path are used.
+    /// </summary>
+    internal static string RequestPath(HttpRequest request)
+    {
+        string? raw = request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget;
+        if (!string.IsNullOrEmpty(raw) && raw[0] == '/')
+        {
+            int end = raw.AsSpan().IndexOfAny('?', '#');
+            string rawPath = end < 0 ? raw : raw[..end];
+
+            // The raw target must still be this request: a middleware that rewrote Path (UsePathBase keeps the whole,
+            // UseRewriter does not) makes the decoded form authoritative.
+            if (string.Equals(Uri.UnescapeDataString(rawPath), request.PathBase.Add(request.Path).Value, StringComparison.Ordinal) ||
+                string.Equals(DecodeLikeServer(rawPath), request.PathBase.Add(request.Path).Value, StringComparison.Ordinal))
+            {
+                return rawPath;
+            }
+        }
+
+        return request.PathBase.Add(request.Path).ToUriComponent();
+    }
+
+    // Kestrel decodes every percent-encoding except %2F in the path.
+    private static string DecodeLikeServer(string rawPath) =>
+        Uri.UnescapeDataString(rawPath.Replace("%2F", "%252F", StringComparison.Ordinal).Replace("%2f", "%252f", StringComparison.Ordinal));
 
     /// <summary>The proof's key and claims checks, which cost no public-key operation.</summary>
     /// <param name="proof">The <c>DPoP</c> header value.</param>
@@ -178,7 +221,21 @@ public sealed class DPoPProofValidator
         try
         {
             var parsed = new ParsedProof(proof, secondDot);
-            if (!_headers.TryGet(headerPart, out var header))
+            if (!Base64UrlStrict.IsValid(headerPart))
+            {
+                failure = Malformed("The DPoP proof's JOSE header is not valid base64url.");
+                return null;
+            }
+
+            // A header already accepted with a verified proof is reused; any other is checked here and cached only
+            // once a proof carrying it has verified (Remember), so unauthenticated callers cannot fill the cache.
+            parsed.HeaderKey = ProofHeaderCache.HeaderHash.Of(headerPart);
+            parsed.HeaderLength = headerPart.Length;
+            if (_headers.TryGet(parsed.HeaderKey, out var header))
+            {
+                parsed.HeaderCached = true;
+            }
+            else
             {
                 if (!Base64UrlStrict.TryDecode(headerPart, buffer, out int headerLength))
                 {
@@ -191,8 +248,6 @@ public sealed class DPoPProofValidator
                 {
                     return null;
                 }
-
-                header = _headers.Add(headerPart, header);
             }
 
             parsed.Header = header;
@@ -262,7 +317,7 @@ public sealed class DPoPProofValidator
             return false;
         }
 
-        failure = CheckKey(jwk, algorithm);
+        failure = CheckKey(jwk, algorithm, _maxRsaModulusBits);
         if (failure is not null)
         {
             return false;
@@ -353,7 +408,7 @@ public sealed class DPoPProofValidator
         return null;
     }
 
-    private static DPoPFailure? CheckKey(ProofJwk jwk, DPoPAlgorithm algorithm)
+    private static DPoPFailure? CheckKey(ProofJwk jwk, DPoPAlgorithm algorithm, int maxRsaModulusBits)
     {
         if (jwk.PrivateMember is not null)
         {
@@ -408,17 +463,41 @@ public sealed class DPoPProofValidator
             return KeyInvalid(Invariant($"the RSA key has {modulusBits} bits; at least {MinRsaModulusBits} are required"));
         }
 
-        if (modulusBits > MaxRsaModulusBits)
+        if (modulusBits > maxRsaModulusBits)
         {
-            return KeyInvalid(Invariant($"the RSA key has {modulusBits} bits; at most {MaxRsaModulusBits} are accepted"));
+            return KeyInvalid(Invariant($"the RSA key has {modulusBits} bits; at most {maxRsaModulusBits} are accepted (MaxRsaKeySize); use a 2048- to {maxRsaModulusBits}-bit key"));
         }
 
-        if (Base64UrlStrict.MaxDecodedLength(jwk.E.Length) > 8)
+        long exponent = RsaExponent(jwk.E);
+        if (exponent < 3 || exponent > MaxRsaExponent || (exponent & 1) == 0)
         {
-            return KeyInvalid("the RSA public exponent 'e' is longer than 8 bytes");
+            return KeyInvalid("the RSA public exponent 'e' must be odd and from 3 to 65537 (AQAB, 65537, is the usual one)");
         }
 
         return null;
+    }
+
+    // The exponent's value, or -1 when it is longer than 3 bytes (no exponent the policy accepts is).
+    private static long RsaExponent(string e)
+    {
+        Span<byte> bytes = stackalloc byte[8];
+        if (Base64UrlStrict.MaxDecodedLength(e.Length) > bytes.Length || !Base64UrlStrict.TryDecode(e, bytes, out int length))
+        {
+            return -1;
+        }
+
+        long value = 0;
+        foreach (byte b in bytes[..length])
+        {
+            if (value > MaxRsaExponent)
+            {
+                return -1;
+            }
+
+            value = (value << 8) | b;
+        }
+
+        return value;
     }
 
     /// <summary>An Ed25519 public key (RFC 8037 §2): <c>crv</c> Ed25519, a canonical 32-byte <c>x</c> of large order.</summary>
@@ -678,8 +757,37 @@ public sealed class DPoPProofValidator
         return CryptographicOperations.FixedTimeEquals(expected, actual);
     }
 
+    /// <summary>
+    /// Keeps the header of a proof that verified (RFC 9449 §4.3 item 6) and was accepted, with its imported key, so the
+    /// next proof with the same header skips parsing and key import. Only callers that checked the signature call it.
+    /// </summary>
+    internal void Remember(ParsedProof parsed)
+    {
+        if (!parsed.HeaderCached && parsed.Header is { } header)
+        {
+            if (!_headers.Add(parsed.HeaderKey, parsed.HeaderLength, header))
+            {
+                header.Keys.Evict(); // not kept: its imported key goes now, not with the garbage collector
+            }
+
+            parsed.HeaderCached = true;
+        }
+    }
+
     /// <summary>RFC 9449 §4.3 item 6: the signature verifies with the proof's own <c>jwk</c>.</summary>
     internal static DPoPFailure? VerifySignature(ParsedProof parsed)
+    {
+        var failure = VerifySignatureCore(parsed);
+        if (failure is not null && !parsed.HeaderCached)
+        {
+            // A header that is not kept: its imported key goes now, not with the garbage collector.
+            parsed.Header?.Keys.Evict();
+        }
+
+        return failure;
+    }
+
+    private static DPoPFailure? VerifySignatureCore(ParsedProof parsed)
     {
         var algorithm = parsed.Algorithm!;
         var jwk = parsed.Jwk!;

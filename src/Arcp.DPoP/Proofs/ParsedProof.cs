@@ -18,6 +18,15 @@ internal sealed class ParsedProof
     /// <summary>The checked header, shared by every proof with the same header text.</summary>
     public ProofHeader? Header { get; set; }
 
+    /// <summary>SHA-256 of the header's text: its key in the header cache.</summary>
+    public ProofHeaderCache.HeaderHash HeaderKey { get; set; }
+
+    /// <summary>The length of the header's base64url text.</summary>
+    public int HeaderLength { get; set; }
+
+    /// <summary>Whether <see cref="Header"/> is in the header cache (it came from there, or was added after verifying).</summary>
+    public bool HeaderCached { get; set; }
+
     public DPoPAlgorithm? Algorithm => Header?.Algorithm;
 
     public ProofJwk? Jwk => Header?.Jwk;

@@ -1,0 +1,66 @@
+using Microsoft.IdentityModel.Tokens;
+
+namespace Arcp.DPoP;
+
+/// <summary>
+/// What one scheme's handler builds from its options and keeps while they last: the proof validator (with its key
+/// cache), the validated-token cache, the host policy and the token validation parameters it validates with. It is
+/// kept apart from <see cref="DPoPOptions"/> so the options stay what the application set: in particular the
+/// application's <see cref="DPoPOptions.TokenValidationParameters"/> are copied, never changed (Microsoft.IdentityModel
+/// itself writes <c>RefreshBeforeValidation</c> and <c>ValidateWithLKG</c> on the parameters it is given when it uses a
+/// configuration manager, so then each request gets its own copy, as JwtBearer does).
+/// </summary>
+internal sealed class DPoPSchemeState
+{
+    private readonly TokenValidationParameters _parameters;
+
+    public DPoPSchemeState(string scheme, DPoPOptions options, DPoPHostPolicy? hostPolicy)
+    {
+        Validator = new DPoPProofValidator(options);
+        TokenCache = options.CacheValidatedTokens ? new ValidatedTokenCache(options) : null;
+        HostPolicy = hostPolicy;
+
+        var parameters = options.TokenValidationParameters.Clone();
+        if (!string.IsNullOrEmpty(options.Audience) && string.IsNullOrEmpty(parameters.ValidAudience) &&
+            (parameters.ValidAudiences is null || !parameters.ValidAudiences.Any()))
+        {
+            parameters.ValidAudience = options.Audience;
+        }
+
+        parameters.AuthenticationType ??= scheme;
+
+        // Token lifetimes are judged by the same clock as proofs: the scheme's TimeProvider, not DateTime.UtcNow.
+        parameters.LifetimeValidator ??= TokenLifetime.Validator(options);
+        if (options.TokenClockSkew is { } skew)
+        {
+            parameters.ClockSkew = skew;
+        }
+
+        // Let the token handler fetch keys and issuer from metadata itself: it refreshes on an unknown key and, with
+        // UseLastKnownGoodConfiguration, keeps the last known good configuration while the issuer is unreachable.
+        if (options.ConfigurationManager is BaseConfigurationManager manager && parameters.ConfigurationManager is null)
+        {
+            parameters.ConfigurationManager = manager;
+        }
+
+        _parameters = parameters;
+    }
+
+    public DPoPProofValidator Validator { get; }
+
+    public ValidatedTokenCache? TokenCache { get; }
+
+    /// <summary>Which request hosts the expected htu may be built from; null when the options allow none (startup refuses them).</summary>
+    public DPoPHostPolicy? HostPolicy { get; }
+
+    /// <summary>The issuer keys configured directly, for the validated-token cache.</summary>
+    public object? ConfiguredKeys => (object?)_parameters.IssuerSigningKey ?? _parameters.IssuerSigningKeys;
+
+    /// <summary>
+    /// The parameters for one validation. With a configuration manager, Microsoft.IdentityModel writes
+    /// <c>RefreshBeforeValidation</c> and <c>ValidateWithLKG</c> on the parameters after a failure it can recover from,
+    /// so each validation gets its own copy; without one it only reads them, and the prepared instance is shared.
+    /// </summary>
+    public TokenValidationParameters TokenValidationParameters() =>
+        _parameters.ConfigurationManager is null ? _parameters : _parameters.Clone();
+}

@@ -1,0 +1,26 @@
+using System.Runtime.CompilerServices;
+using Microsoft.AspNetCore.HostFiltering;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Arcp.DPoP;
+
+/// <summary>
+/// The <see cref="DPoPSchemeState"/> of every scheme, one per options instance: options reloaded from configuration
+/// get a new state, and a state is collected with its options.
+/// </summary>
+internal sealed class DPoPSchemeStates
+{
+    private readonly ConditionalWeakTable<DPoPOptions, DPoPSchemeState> _states = [];
+    private readonly IHostEnvironment? _environment;
+    private readonly IOptionsMonitor<HostFilteringOptions>? _hostFiltering;
+
+    public DPoPSchemeStates(IServiceProvider services)
+    {
+        _environment = services.GetService(typeof(IHostEnvironment)) as IHostEnvironment;
+        _hostFiltering = services.GetService(typeof(IOptionsMonitor<HostFilteringOptions>)) as IOptionsMonitor<HostFilteringOptions>;
+    }
+
+    public DPoPSchemeState Get(string scheme, DPoPOptions options) =>
+        _states.GetValue(options, o => new DPoPSchemeState(scheme, o, DPoPHostPolicy.Resolve(o, _environment, _hostFiltering?.CurrentValue)));
+}
