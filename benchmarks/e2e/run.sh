@@ -149,7 +149,7 @@ compare() {
 }
 
 # The JwtBearer baseline runs through the whole script; its warm-up rate sizes every request file.
-start_server jwtbearer "$jwt_port" "$work/jwt/JwtBearerApp.dll" Issuer__KeyFile="$work/issuer.pem"
+start_server jwtbearer "$jwt_port" "$work/jwt/JwtBearerApp.dll" ASPNETCORE_ENVIRONMENT=Development Issuer__KeyFile="$work/issuer.pem"
 jwt_pid=$server_pid
 gen bearer "$work/issuer.pem" 600000 "$work/bearer-warm.txt"
 drive "$jwt_port" "$jwt_pid" "$work/bearer-warm.txt" "$warmup" # cold: JIT, tiering
@@ -170,9 +170,11 @@ dpop_files() {
   gen dpop "$work/issuer.pem" "$url" "$per_round" "${files[@]}"
 }
 
-# Every sample instance is configured from the environment only. ProofLifetime 300 s: the proofs are all made before
-# the rounds and must still be fresh at the last one (the replay store then keeps every entry for the whole run).
-sample_env=(DevelopmentIssuer__KeyFile="$work/issuer.pem" Authentication__Schemes__DPoP__ProofLifetime=300)
+# Every sample instance is configured from the environment only. Development: the sample's issuer (signing with the
+# script's key file) runs only there; the JwtBearer app runs in Development too, so both have the same middleware.
+# PublicOrigin names htu's origin, as outside Development it must. ProofLifetime 300 s: the proofs are all made
+# before the rounds and must still be fresh at the last one (the replay store then keeps every entry of the run).
+sample_env=(ASPNETCORE_ENVIRONMENT=Development DevelopmentIssuer__KeyFile="$work/issuer.pem" Authentication__Schemes__DPoP__ProofLifetime=300)
 
 for config in $configs; do
   echo
@@ -182,7 +184,7 @@ for config in $configs; do
       echo "== $config: DPoP (CacheValidatedTokens=$cache) vs JwtBearer; making the request files"
       dpop_files "$dpop_port" "dpop"
       start_server "dpop-$config" "$dpop_port" "$work/api/Arcp.DPoP.SampleApi.dll" "${sample_env[@]}" \
-        Authentication__Schemes__DPoP__CacheValidatedTokens=$cache
+        Authentication__Schemes__DPoP__PublicOrigin="http://127.0.0.1:$dpop_port" Authentication__Schemes__DPoP__CacheValidatedTokens=$cache
       dpop_pid=$server_pid
       compare "$config" DPoP "$dpop_port" "$dpop_pid" $(files dpop) -- JwtBearer "$jwt_port" "$jwt_pid" "${bearer_files[@]}"
       stop_server "$dpop_pid"
@@ -195,10 +197,11 @@ for config in $configs; do
       redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --maxmemory-policy noeviction >"$work/redis.log" 2>&1 &
       redis_pid=$!; pids+=("$redis_pid")
       start_server dpop-redis "$dpop_redis_port" "$work/api/Arcp.DPoP.SampleApi.dll" "${sample_env[@]}" \
+        Authentication__Schemes__DPoP__PublicOrigin="http://127.0.0.1:$dpop_redis_port" \
         Authentication__Schemes__DPoP__CacheValidatedTokens=true ConnectionStrings__Redis="127.0.0.1:$redis_port"
       redis_dpop_pid=$server_pid
       start_server dpop-memory "$dpop_port" "$work/api/Arcp.DPoP.SampleApi.dll" "${sample_env[@]}" \
-        Authentication__Schemes__DPoP__CacheValidatedTokens=true
+        Authentication__Schemes__DPoP__PublicOrigin="http://127.0.0.1:$dpop_port" Authentication__Schemes__DPoP__CacheValidatedTokens=true
       memory_pid=$server_pid
       # The Redis side's CPU per request counts redis-server's too.
       compare redis "DPoP+Redis" "$dpop_redis_port" "$redis_dpop_pid+$redis_pid" $(files redis) -- \

@@ -41,6 +41,7 @@ if (api is null)
     host = SampleApiApp.Build(
     [
         "--urls", "http://127.0.0.1:0",
+        "--environment", "Development", // the development token issuer runs only in Development
         "--AllowedHosts", "127.0.0.1", // the only host it is reached by: the htu's origin is never a Host the client chose
         "--Authentication:Schemes:DPoP:Audience", "arcp-api",
         "--Logging:LogLevel:Default", "Warning",

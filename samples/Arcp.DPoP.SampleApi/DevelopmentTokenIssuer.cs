@@ -6,10 +6,10 @@ namespace Arcp.DPoP.SampleApi;
 
 /// <summary>
 /// DEVELOPMENT ONLY. An in-process token issuer with an in-memory ES256 key that is made anew at every start,
-/// so the sample runs from a fresh clone with nothing else installed. It is used only when no
-/// <c>Authentication:Schemes:DPoP:Authority</c> is configured; a real deployment points Authority at its
-/// authorization server instead. With <c>DevelopmentIssuer:KeyFile</c> (a PKCS#8 PEM P-256 private key) it signs with
-/// that key instead, so another program can trust the same issuer (benchmarks/e2e compares against plain JwtBearer).
+/// so the sample runs from a fresh clone with nothing else installed. It is used only in Development and only when no
+/// issuer is configured (<c>Authentication:Schemes:DPoP:Authority</c>, <c>MetadataAddress</c> or <c>SigningKeys</c>).
+/// With <c>DevelopmentIssuer:KeyFile</c> (a PKCS#8 PEM P-256 private key) it signs with that key instead, so another
+/// program can trust the same issuer (benchmarks/e2e compares against plain JwtBearer).
 /// </summary>
 public sealed class DevelopmentTokenIssuer : IDisposable
 {
@@ -81,6 +81,7 @@ public sealed class DevelopmentTokenIssuer : IDisposable
             ["sub"] = subject,
             ["jti"] = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(16)),
             ["client_id"] = subject,
+            ["role"] = "agent",
         };
         if (jkt is not null)
         {

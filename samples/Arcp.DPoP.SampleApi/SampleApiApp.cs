@@ -8,8 +8,8 @@ using StackExchange.Redis;
 namespace Arcp.DPoP.SampleApi;
 
 /// <summary>
-/// Builds the sample API: <c>AddDPoP()</c> bound from configuration, the agents endpoints, and — when no Authority is
-/// configured — the development token issuer. Program.cs runs it; the sample agent hosts it in-process.
+/// Builds the sample API: <c>AddDPoP()</c> bound from configuration, the agents endpoints, and — in Development, when no
+/// issuer is configured — the development token issuer. Program.cs runs it; the sample agent hosts it in-process.
 /// </summary>
 public static class SampleApiApp
 {
@@ -19,9 +19,14 @@ public static class SampleApiApp
     {
         var builder = WebApplication.CreateBuilder(args);
 
-        // With no Authority configured (a fresh clone) the sample issues its own development tokens.
+        // Three ways to trust an issuer, from configuration alone: Authority (OpenID Connect metadata), MetadataAddress
+        // (e.g. ARCP's /.well-known/arcp-configuration), SigningKeys (shared secrets, e.g. ARCP with JWKS_ENABLED=false).
+        // With none of them, and only in Development (a fresh clone), the sample issues its own development tokens;
+        // anywhere else it refuses to start, naming the settings.
         var dpopSection = builder.Configuration.GetSection("Authentication:Schemes:DPoP");
-        bool useDevelopmentIssuer = string.IsNullOrEmpty(dpopSection["Authority"]) && string.IsNullOrEmpty(dpopSection["MetadataAddress"]);
+        bool issuerConfigured = !string.IsNullOrEmpty(dpopSection["Authority"]) || !string.IsNullOrEmpty(dpopSection["MetadataAddress"]) ||
+            dpopSection.GetSection("SigningKeys").GetChildren().Any();
+        bool useDevelopmentIssuer = !issuerConfigured && builder.Environment.IsDevelopment();
         if (useDevelopmentIssuer)
         {
             string? keyFile = builder.Configuration["DevelopmentIssuer:KeyFile"];
@@ -72,7 +77,7 @@ public static class SampleApiApp
             .AddPolicy("agents:admin", policy => policy
                 .AddAuthenticationSchemes(DPoPDefaults.AuthenticationScheme)
                 .RequireAuthenticatedUser()
-                .RequireAssertion(context => context.User.FindFirst("scope")?.Value.Split(' ').Contains("agents:admin") == true));
+                .RequireAccessTokenScope("agents:admin")); // "scope": "agents:admin ..." (RFC 9068) or "scopes": ["agents:admin"] (ARCP)
         builder.Services.AddOpenApi(options => options.AddDPoPSecurityScheme());
         builder.Services.AddControllers().AddApplicationPart(typeof(SampleApiApp).Assembly); // also when hosted by another program
 
@@ -81,6 +86,10 @@ public static class SampleApiApp
         if (useDevelopmentIssuer)
         {
             SampleLog.DevelopmentIssuerEnabled(app.Logger);
+        }
+        else if (!issuerConfigured)
+        {
+            SampleLog.NoIssuerConfigured(app.Logger, app.Environment.EnvironmentName);
         }
 
         app.UseAuthentication();
@@ -91,7 +100,8 @@ public static class SampleApiApp
         // The same protection on a minimal API endpoint.
         app.MapGet("/agents/me", (HttpContext context) => Results.Ok(new
         {
-            agent_id = context.User.FindFirst("sub")?.Value,
+            agent_id = context.User.FindFirst("agent_id")?.Value ?? context.User.FindFirst("sub")?.Value,
+            name = context.User.Identity?.Name, // the token's name, else its sub
             jkt = context.User.FindFirst(DPoPDefaults.JktClaimType)?.Value,
         }))
         .RequireAuthorization(new AuthorizeAttribute { AuthenticationSchemes = DPoPDefaults.AuthenticationScheme });

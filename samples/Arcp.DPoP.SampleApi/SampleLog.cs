@@ -3,6 +3,10 @@ namespace Arcp.DPoP.SampleApi;
 internal static partial class SampleLog
 {
     [LoggerMessage(EventId = 1000, Level = LogLevel.Warning,
-        Message = "No Authentication:Schemes:DPoP:Authority is configured: the DEVELOPMENT token issuer is on (POST /dev/token, in-memory key). Never run it in production; set Authority to your authorization server.")]
+        Message = "No issuer is configured (Authentication:Schemes:DPoP:Authority, MetadataAddress or SigningKeys) and the environment is Development: the DEVELOPMENT token issuer is on (POST /dev/token, in-memory key).")]
     public static partial void DevelopmentIssuerEnabled(ILogger logger);
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Critical,
+        Message = "No issuer is configured (Authentication:Schemes:DPoP:Authority, MetadataAddress or SigningKeys) and the environment is {Environment}: the development token issuer runs only in Development, so no token can be validated.")]
+    public static partial void NoIssuerConfigured(ILogger logger, string environment);
 }

@@ -58,6 +58,7 @@ internal sealed class DPoPConfigureOptions : IConfigureNamedOptions<DPoPOptions>
         options.ClockSkew = ReadTimeSpan(section, path, nameof(DPoPOptions.ClockSkew)) ?? options.ClockSkew;
         options.BackchannelTimeout = ReadTimeSpan(section, path, nameof(DPoPOptions.BackchannelTimeout)) ?? options.BackchannelTimeout;
         options.MaxProofLength = ReadInt(section, path, nameof(DPoPOptions.MaxProofLength)) ?? options.MaxProofLength;
+        options.AllowBearerWithProof = ReadBool(section, path, nameof(DPoPOptions.AllowBearerWithProof)) ?? options.AllowBearerWithProof;
         options.MaxRsaKeySize = ReadInt(section, path, nameof(DPoPOptions.MaxRsaKeySize)) ?? options.MaxRsaKeySize;
         options.TokenClockSkew = ReadTimeSpan(section, path, nameof(DPoPOptions.TokenClockSkew)) ?? options.TokenClockSkew;
         options.UseLastKnownGoodConfiguration = ReadBool(section, path, nameof(DPoPOptions.UseLastKnownGoodConfiguration)) ?? options.UseLastKnownGoodConfiguration;
@@ -108,6 +109,62 @@ internal sealed class DPoPConfigureOptions : IConfigureNamedOptions<DPoPOptions>
         {
             parameters.ValidAudiences = audiences;
         }
+
+        // The two checks an ARCP deployment may need off: its shared-secret tokens have no iss, and the token it issues
+        // after registration has no aud. Lifetime is never bound: an expired token is always refused.
+        parameters.ValidateIssuer = ReadBool(section, path, nameof(parameters.ValidateIssuer)) ?? parameters.ValidateIssuer;
+        parameters.ValidateAudience = ReadBool(section, path, nameof(parameters.ValidateAudience)) ?? parameters.ValidateAudience;
+        parameters.NameClaimType = section[nameof(parameters.NameClaimType)] ?? parameters.NameClaimType;
+        parameters.RoleClaimType = section[nameof(parameters.RoleClaimType)] ?? parameters.RoleClaimType;
+
+        var signingKeys = ReadSigningKeys(section, path);
+        if (signingKeys.Count > 0)
+        {
+            parameters.IssuerSigningKeys = [.. parameters.IssuerSigningKeys ?? [], .. signingKeys.Select(k => k.Key)];
+            var issuersOfKeys = signingKeys.Select(k => k.Issuer).OfType<string>().ToList();
+            if (issuersOfKeys.Count > 0)
+            {
+                parameters.ValidIssuers = [.. parameters.ValidIssuers ?? [], .. issuersOfKeys.Except(parameters.ValidIssuers ?? [], StringComparer.Ordinal)];
+            }
+        }
+    }
+
+    // Shared secrets, bound as JwtBearer binds those of 'dotnet user-jwts': SigningKeys:[{ Issuer, Value (base64), Length (bytes) }].
+    // Keys have no kid: ARCP's shared-secret tokens have none, so each configured secret is tried.
+    private static List<(Microsoft.IdentityModel.Tokens.SecurityKey Key, string? Issuer)> ReadSigningKeys(IConfiguration section, string path)
+    {
+        var keys = new List<(Microsoft.IdentityModel.Tokens.SecurityKey, string?)>();
+        foreach (var entry in section.GetSection("SigningKeys").GetChildren())
+        {
+            string entryPath = "SigningKeys:" + entry.Key + ":";
+            string? value = entry["Value"];
+            byte[] secret;
+            try
+            {
+                secret = string.IsNullOrWhiteSpace(value) ? [] : Convert.FromBase64String(value);
+            }
+            catch (FormatException)
+            {
+                throw Invalid(path, entryPath + "Value", "(not shown)", "the shared secret in base64 (e.g. the output of: printf %s \"$JWT_SECRET\" | base64 -w0)");
+            }
+
+            if (secret.Length == 0)
+            {
+                throw new InvalidOperationException($"{path}{entryPath}Value is missing: each SigningKeys entry needs Value, the shared secret in base64.");
+            }
+
+            int? length = ReadInt(entry, path + entryPath, "Length");
+            if (length is not null && length.Value != secret.Length)
+            {
+                throw new InvalidOperationException(FormattableString.Invariant(
+                    $"{path}{entryPath}Length is {length.Value}, but Value decodes to {secret.Length} bytes."));
+            }
+
+            string? issuer = entry["Issuer"];
+            keys.Add((new Microsoft.IdentityModel.Tokens.SymmetricSecurityKey(secret), string.IsNullOrEmpty(issuer) ? null : issuer));
+        }
+
+        return keys;
     }
 
     private static List<string> ReadList(IConfiguration section, string key)

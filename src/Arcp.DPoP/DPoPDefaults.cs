@@ -29,6 +29,12 @@ public static class DPoPDefaults
     /// <summary>The claim type the handler adds to the principal with the RFC 7638 thumbprint the request proved.</summary>
     public const string JktClaimType = "jkt";
 
+    /// <summary>The default claim type of <c>User.Identity.Name</c>: <c>name</c> (OpenID Connect), else <c>sub</c> when the token has no <c>name</c>.</summary>
+    public const string NameClaimType = "name";
+
+    /// <summary>The default role claim type: <c>role</c>, as ARCP tokens carry it (agent, admin, user).</summary>
+    public const string RoleClaimType = "role";
+
     /// <summary>The configuration section the options bind from: <c>Authentication:Schemes:{scheme}</c>.</summary>
     public const string ConfigurationSectionPrefix = "Authentication:Schemes";
 

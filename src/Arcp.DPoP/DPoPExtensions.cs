@@ -49,6 +49,7 @@ public static class DPoPExtensions
         services.TryAddSingleton<IDPoPNonceService, DataProtectionDPoPNonceService>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<DPoPOptions>, DPoPConfigureOptions>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DPoPOptions>, DPoPOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, DPoPStartupWarnings>());
 
         builder.AddScheme<DPoPOptions, DPoPHandler>(authenticationScheme, displayName, configureOptions);
 

@@ -206,6 +206,12 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
                 ? "The access token is DPoP-bound but the request has no DPoP header; sign a DPoP proof for this request with the token's key and send it in the DPoP header."
                 : "The access token is DPoP-bound but was sent as a Bearer token without a DPoP proof (RFC 9449 §7.2); send it as 'Authorization: DPoP <token>' with a DPoP proof header.")).ConfigureAwait(false);
         }
+        else if (!dpopScheme && !Options.AllowBearerWithProof)
+        {
+            // RFC 9449 §7.2 to the letter (AllowBearerWithProof off): a bound token is never a Bearer token, proof or not.
+            return await FailAsync(new(DPoPFailureCode.ProofMissing,
+                "The access token is DPoP-bound, and this API follows RFC 9449 §7.2: a DPoP-bound token must be sent as 'Authorization: DPoP <token>', not 'Bearer', even with a DPoP proof; change the Authorization scheme to DPoP.")).ConfigureAwait(false);
+        }
 
         // The principal's jkt is the thumbprint this request proved, and only that: the token's own claims may not
         // bring one (issue 11 item 16). An unbound bearer token has none.
@@ -528,7 +534,15 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
                 Log.TokenValidationFailed(Logger, Context.TraceIdentifier, result.Exception);
             }
 
-            return (null, DescribeTokenFailure(result.Exception, token), result.Exception);
+            var failure = DescribeTokenFailure(result.Exception, token);
+            if (result.Exception is SecurityTokenSignatureKeyNotFoundException or SecurityTokenInvalidSignatureException or SecurityTokenInvalidAlgorithmException &&
+                TokenSigningFailure.Describe(TryRead(token), await CurrentConfigurationAsync().ConfigureAwait(false), Options.TokenValidationParameters) is { } why)
+            {
+                // An algorithm or key type this API does not support, said as such rather than "unknown kid".
+                failure = new(DPoPFailureCode.TokenInvalid, why);
+            }
+
+            return (null, failure, result.Exception);
         }
 
         string? jkt = ReadConfirmationThumbprint(result, out var confirmationFailure);
@@ -539,6 +553,23 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
         }
 
         return (validated, null, null);
+    }
+
+    private async ValueTask<Microsoft.IdentityModel.Tokens.BaseConfiguration?> CurrentConfigurationAsync()
+    {
+        if (Options.ConfigurationManager is not { } manager)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await manager.GetConfigurationAsync(Context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return null;
+        }
     }
 
     private DPoPFailure DescribeTokenFailure(Exception? exception, string token)
@@ -552,11 +583,15 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
                 $"The access token is not valid before {notYet.NotBefore:yyyy-MM-dd'T'HH:mm:ss'Z'}; check the issuer's and this server's clocks.")),
             SecurityTokenInvalidLifetimeException => new(DPoPFailureCode.TokenExpired, "The access token's lifetime is invalid (nbf is after exp)."),
             SecurityTokenNoExpirationException => new(DPoPFailureCode.TokenInvalid, "The access token has no exp claim; only tokens that expire are accepted."),
-            // Which check failed, not the secret half of it: the accepted audiences are not told to anonymous callers.
+            // The configured audiences are not quoted: they are this API's configuration, not the caller's business.
+            SecurityTokenInvalidAudienceException when string.IsNullOrWhiteSpace(ReadClaim(token, "aud")) => new(DPoPFailureCode.TokenInvalid,
+                "The access token has no audience (aud); this API expects an audience it is configured for; ask for a token for this API."),
             SecurityTokenInvalidAudienceException => new(DPoPFailureCode.TokenInvalid,
                 $"The access token's audience (aud {Sanitize.ForDetail(ReadClaim(token, "aud"))}) is not one this API accepts; ask the authorization server for a token for this API."),
             SecurityTokenInvalidIssuerException => new(DPoPFailureCode.TokenInvalid,
                 $"The access token's issuer (iss '{Sanitize.ForDetail(ReadClaim(token, "iss"))}') is not trusted by this API."),
+            SecurityTokenSignatureKeyNotFoundException when string.IsNullOrEmpty(ReadHeader(token, "kid")) => new(DPoPFailureCode.TokenInvalid,
+                "The access token names no key (no kid) and none of the issuer's keys verifies its signature."),
             SecurityTokenSignatureKeyNotFoundException => new(DPoPFailureCode.TokenInvalid,
                 "The access token is signed with a key the issuer does not publish (unknown kid)."),
             SecurityTokenInvalidSignatureException => new(DPoPFailureCode.TokenInvalid, "The access token's signature is invalid."),

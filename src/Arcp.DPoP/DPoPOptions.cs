@@ -41,12 +41,18 @@ public class DPoPOptions : AuthenticationSchemeOptions
     public string? Audience { get; set; }
 
     /// <summary>
-    /// How access tokens are validated. <see cref="Audience"/>, and the configuration keys <c>ValidAudience(s)</c>
-    /// and <c>ValidIssuer(s)</c>, fill it in. By default it accepts token types <c>at+jwt</c> (RFC 9068) and <c>JWT</c>.
+    /// How access tokens are validated. <see cref="Audience"/>, and the configuration keys <c>ValidAudience(s)</c>,
+    /// <c>ValidIssuer(s)</c>, <c>ValidateIssuer</c>, <c>ValidateAudience</c>, <c>NameClaimType</c>, <c>RoleClaimType</c>
+    /// and <c>SigningKeys</c>, fill it in. By default it accepts token types <c>at+jwt</c> (RFC 9068) and <c>JWT</c>;
+    /// roles come from the <c>role</c> claim (so <c>[Authorize(Roles = "agent")]</c> works with ARCP tokens), and
+    /// <c>User.Identity.Name</c> from <c>name</c>, else <c>sub</c>, while <see cref="TokenValidationParameters.NameClaimType"/>
+    /// is left at <c>name</c>.
     /// </summary>
     public TokenValidationParameters TokenValidationParameters { get; set; } = new()
     {
         ValidTypes = ["at+jwt", "application/at+jwt", "JWT"],
+        NameClaimType = DPoPDefaults.NameClaimType,
+        RoleClaimType = DPoPDefaults.RoleClaimType,
     };
 
     /// <summary>The handler that validates access tokens. Default: a <see cref="JsonWebTokenHandler"/>.</summary>
@@ -75,6 +81,15 @@ public class DPoPOptions : AuthenticationSchemeOptions
 
     /// <summary>The least time between two metadata refreshes. Default: the library default (5 minutes).</summary>
     public TimeSpan RefreshInterval { get; set; } = BaseConfigurationManager.DefaultRefreshInterval;
+
+    /// <summary>
+    /// Whether a DPoP-bound access token sent as <c>Authorization: Bearer</c> is accepted when a valid proof signed with
+    /// its key comes with it, as ARCP's clients send it. Default <see langword="true"/>: the proof, the binding and
+    /// replay are checked exactly as with the <c>DPoP</c> scheme. <see langword="false"/> follows RFC 9449 §7.2 to the
+    /// letter: a DPoP-bound token must come with <c>Authorization: DPoP</c>, and <c>Bearer</c> is refused with
+    /// <c>dpop-required</c>. Either way a bound token sent as <c>Bearer</c> without a proof is refused.
+    /// </summary>
+    public bool AllowBearerWithProof { get; set; } = true;
 
     /// <summary>
     /// <see cref="DPoPMode.Required"/> (default): only DPoP-bound tokens with proofs.

@@ -24,6 +24,7 @@ internal sealed class DPoPPostConfigureOptions : IPostConfigureOptions<DPoPOptio
         {
             if (options.Configuration is not null)
             {
+                IssuerSigningKeys.AddOkpKeys(options.Configuration);
                 options.ConfigurationManager = new StaticConfigurationManager<OpenIdConnectConfiguration>(options.Configuration);
             }
             else if (!string.IsNullOrEmpty(options.MetadataAddress) || !string.IsNullOrEmpty(options.Authority))
@@ -47,7 +48,7 @@ internal sealed class DPoPPostConfigureOptions : IPostConfigureOptions<DPoPOptio
 
                 options.ConfigurationManager = new ConfigurationManager<OpenIdConnectConfiguration>(
                     options.MetadataAddress,
-                    new OpenIdConnectConfigurationRetriever(),
+                    new IssuerMetadataRetriever(),
                     new HttpDocumentRetriever(options.Backchannel) { RequireHttps = options.RequireHttpsMetadata })
                 {
                     RefreshInterval = options.RefreshInterval,

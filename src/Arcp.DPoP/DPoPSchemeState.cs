@@ -29,6 +29,26 @@ internal sealed class DPoPSchemeState
 
         parameters.AuthenticationType ??= scheme;
 
+        if (options.MapInboundClaims)
+        {
+            // Mapped claims carry the legacy names: the JWT names would find nothing.
+            if (parameters.NameClaimType == DPoPDefaults.NameClaimType)
+            {
+                parameters.NameClaimType = System.Security.Claims.ClaimsIdentity.DefaultNameClaimType;
+            }
+
+            if (parameters.RoleClaimType == DPoPDefaults.RoleClaimType)
+            {
+                parameters.RoleClaimType = System.Security.Claims.ClaimsIdentity.DefaultRoleClaimType;
+            }
+        }
+        else if (parameters.NameClaimTypeRetriever is null && parameters.NameClaimType == DPoPDefaults.NameClaimType)
+        {
+            // User.Identity.Name: the token's name, else its sub (agents' tokens rarely carry a name).
+            parameters.NameClaimTypeRetriever = static (token, _) =>
+                token is Microsoft.IdentityModel.JsonWebTokens.JsonWebToken jwt && !jwt.TryGetPayloadValue(DPoPDefaults.NameClaimType, out string? _) ? "sub" : DPoPDefaults.NameClaimType;
+        }
+
         // Token lifetimes are judged by the same clock as proofs: the scheme's TimeProvider, not DateTime.UtcNow.
         parameters.LifetimeValidator ??= TokenLifetime.Validator(options);
         if (options.TokenClockSkew is { } skew)

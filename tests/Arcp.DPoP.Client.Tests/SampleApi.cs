@@ -16,7 +16,7 @@ public sealed class SampleApi : WebApplicationFactory<Program>
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseEnvironment("Production");
+        builder.UseEnvironment("Development"); // the development token issuer runs only in Development
         builder.UseSetting("Authentication:Schemes:DPoP:RequireNonce", RequireNonce ? "true" : "false");
         builder.ConfigureTestServices(services => ExtraServices?.Invoke(services));
     }

@@ -16,6 +16,7 @@ public sealed class SampleClientTests
         await using var host = SampleApiApp.Build(
         [
             "--urls", "http://127.0.0.1:0",
+            "--environment", "Development", // as `dotnet run` (its launch profile) starts it: the development issuer runs only there
             "--Authentication:Schemes:DPoP:Audience", "arcp-api",
             "--Logging:LogLevel:Default", "Warning",
         ]);

@@ -46,7 +46,9 @@ public sealed class OpenApiTests
     [Fact]
     public async Task The_document_is_not_served_in_production()
     {
-        await using var factory = new SampleApiFactory();
+        await using var factory = new SampleApiFactory { Environment = "Production" };
+        factory.Settings["Authentication:Schemes:DPoP:SigningKeys:0:Issuer"] = "https://issuer.test";
+        factory.Settings["Authentication:Schemes:DPoP:SigningKeys:0:Value"] = Convert.ToBase64String(new byte[32]);
         using var client = factory.CreateClient();
         using var response = await client.GetAsync("/openapi/v1.json");
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);

@@ -18,12 +18,15 @@ public class SampleApiFactory : WebApplicationFactory<Program>
 
     public FakeTimeProvider? Clock { get; set; }
 
+    /// <summary>The host environment: Development by default, where the sample runs its development token issuer.</summary>
+    public string Environment { get; set; } = "Development";
+
     /// <summary>The origin clients make their htu with: the test server's, or the configured PublicOrigin.</summary>
     public string Origin { get; set; } = "http://localhost";
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseEnvironment("Production");
+        builder.UseEnvironment(Environment);
         foreach (var setting in Settings)
         {
             builder.UseSetting(setting.Key, setting.Value);

@@ -49,6 +49,13 @@ internal static partial class Log
         Message = "DPoP request authenticated but forbidden by authorization policy. request_id {RequestId}.")]
     public static partial void Forbidden(ILogger logger, string requestId);
 
+    [LoggerMessage(EventId = 130, EventName = "TokenCheckDisabled", Level = LogLevel.Warning,
+        Message = "DPoP scheme '{Scheme}': the access token check {Check} is switched off: {Consequence}")]
+    public static partial void TokenCheckDisabled(ILogger logger, string scheme, string check, string consequence);
+
+    [LoggerMessage(EventId = 131, EventName = "NoIssuerToValidate", Level = LogLevel.Warning,
+        Message = "DPoP scheme '{Scheme}': ValidateIssuer is on but no issuer is configured (no Authority, MetadataAddress, ValidIssuer(s) or SigningKeys Issuer), so every access token will be refused. Set ValidIssuer, or ValidateIssuer = false for tokens without iss (ARCP's shared-secret tokens).")]
+    public static partial void NoIssuerToValidate(ILogger logger, string scheme);
     [LoggerMessage(EventId = 111, EventName = "IssuerMetadataUnavailable", Level = LogLevel.Warning,
         Message = "The token issuer's metadata could not be fetched from {MetadataAddress} and none is cached; access tokens cannot be checked and requests get 503. request_id {RequestId}.")]
     public static partial void IssuerMetadataUnavailable(ILogger logger, string metadataAddress, string requestId, Exception exception);
