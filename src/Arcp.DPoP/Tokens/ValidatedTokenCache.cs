@@ -29,7 +29,7 @@ internal sealed class ValidatedTokenCache
 
     public int Count => _entries.Count;
 
-    public bool TryGet(string token, object keysVersion, out ValidatedToken? validated)
+    public bool TryGet(string token, object keysVersion, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ValidatedToken? validated)
     {
         validated = null;
         Synchronize(keysVersion);
