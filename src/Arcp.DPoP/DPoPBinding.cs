@@ -5,7 +5,7 @@ using System.Security.Cryptography;
 namespace Arcp.DPoP;
 
 /// <summary>
-/// Step 4: how the access token is bound to the proof's key (RFC 9449 §6.1, §7.2), and the <c>jkt</c> claim that
+/// Steps 5 and 6: how the access token is bound to the proof's key (RFC 9449 §6.1, §7.2), and the <c>jkt</c> claim that
 /// tells the application which key this request proved.
 /// </summary>
 internal static class DPoPBinding

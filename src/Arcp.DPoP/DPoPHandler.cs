@@ -81,7 +81,7 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
         return result;
     }
 
-    // The steps, cheapest first; the numbers are those of docs/architecture.md and the README.
+    // The steps, cheapest first, numbered as in docs/architecture.md and the README's "What is checked, in order".
     private async Task<AuthenticateResult> AuthenticateAsyncCore()
     {
         // Events supply or refuse, never accept early: a Success() here does not end authentication (issue 11 item 4).
@@ -102,8 +102,7 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
 
         var state = State;
 
-        // 1. The credentials: Authorization: DPoP <token> (RFC 9449 §7.1), or Bearer <token> from clients that send it
-        //    so; then exactly one DPoP header (RFC 9449 §4.3 item 1).
+        // 1. Authorization: DPoP <token> (RFC 9449 §7.1), or Bearer <token> from clients that send it so.
         string? token = messageReceived.Token;
         bool dpopScheme = true;
         if (string.IsNullOrEmpty(token))
@@ -116,18 +115,19 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
 
             if (!ours)
             {
-                Log.NoCredentials(Logger, Context.TraceIdentifier);
+                DPoPLog.NoCredentials(Logger, Context.TraceIdentifier);
                 return AuthenticateResult.NoResult();
             }
         }
 
+        // 2. Exactly one DPoP header (RFC 9449 §4.3 item 1).
         string? proof = messageReceived.Proof;
         if (DPoPCredentials.ReadProof(Request, Options.MaxProofLength, ref proof) is { } proofHeaderFailure)
         {
             return await FailAsync(proofHeaderFailure).ConfigureAwait(false);
         }
 
-        // 2. The proof's checks that cost no signature: structure, header, claims, htm, htu, iat, ath, then the nonce.
+        // 3. The proof's checks that cost no signature: structure, header, claims, htm, htu, iat, ath, then the nonce.
         ParsedProof? parsed = null;
         if (proof is not null)
         {
@@ -142,14 +142,15 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
             }
         }
 
-        // 3. The access token itself, and whether it is bound, sent with the right scheme and with its proof (§7.2).
+        // 4. The access token itself.
         var tokenResult = await AccessTokenValidator.ValidateAsync(Context, Options, state, Logger, token!).ConfigureAwait(false);
         if (tokenResult.Token is not { } validated)
         {
             return await FailAsync(tokenResult.Failure!, tokenResult.Cause).ConfigureAwait(false);
         }
 
-        // A cnf this API cannot check is never an unbound token (issue 11 item 3): only a token with no cnf at all is.
+        // 5. Its cnf.jkt: bound, sent with the DPoP scheme and with its proof (RFC 9449 §6.1, §7.2). A cnf this API
+        //    cannot check is never an unbound token (issue 11 item 3): only a token with no cnf at all is.
         if (validated.ConfirmationFailure is { } confirmationFailure)
         {
             return await FailAsync(confirmationFailure).ConfigureAwait(false);
@@ -201,19 +202,19 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
         {
             // Mode Allowed: a token with no cnf and no proof is a plain bearer token.
             DPoPBinding.RemoveJktClaims(principal);
-            Log.BearerAccepted(Logger, Context.TraceIdentifier);
+            DPoPLog.BearerAccepted(Logger, Context.TraceIdentifier);
             return AuthenticateResult.Success(new AuthenticationTicket(principal, properties, Scheme.Name));
         }
 
-        // 4. The binding, before the signature: a proof signed with a key the token is not bound to never costs a
+        // 6. The binding, before the signature: a proof signed with a key the token is not bound to never costs a
         //    public-key operation (RFC 9449 §6.1).
         if (jkt is not null && DPoPBinding.CheckThumbprint(parsed.Jkt, jkt) is { } bindingFailure)
         {
-            Log.BindingMismatch(Logger, jkt, parsed.Jkt, Context.TraceIdentifier);
+            DPoPLog.BindingMismatch(Logger, jkt, parsed.Jkt, Context.TraceIdentifier);
             return await FailAsync(bindingFailure).ConfigureAwait(false);
         }
 
-        // 5. The signature, with the proof's own key (the key must first import: on its curve, a usable modulus).
+        // 7. The signature, with the proof's own key (the key must first import: on its curve, a usable modulus).
         if (DPoPProofValidator.VerifySignature(parsed) is { } signatureFailure)
         {
             return await FailAsync(signatureFailure).ConfigureAwait(false);
@@ -221,14 +222,14 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
 
         state.Validator.Remember(parsed);
 
-        // 6. First use, last of all (RFC 9449 §11.1).
-        var (replayFailure, replayCause) = await DPoPFirstUse.RecordAsync(_replayCache, Context, Options, parsed, Logger).ConfigureAwait(false);
-        if (replayFailure is not null)
+        // 8. First use, last of all (RFC 9449 §11.1).
+        var replay = await DPoPFirstUse.RecordAsync(_replayCache, Context, Options, parsed, Logger).ConfigureAwait(false);
+        if (replay.Failure is not null)
         {
-            return await FailAsync(replayFailure, replayCause).ConfigureAwait(false);
+            return await FailAsync(replay.Failure, replay.Cause).ConfigureAwait(false);
         }
 
-        // 7. Success: the principal carries the proved jkt; the ProofValidated event has the last word.
+        // Then success: the principal carries the proved jkt; the ProofValidated event has the last word.
         return await SucceedAsync(parsed, jkt, validated, principal, properties).ConfigureAwait(false);
     }
 
@@ -264,18 +265,18 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
             Response.Headers[DPoPDefaults.NonceHeaderName] = await _nonceService.GetNonceAsync(Context, Scheme.Name, Options).ConfigureAwait(false);
         }
 
-        Log.Accepted(Logger, parsed.Jkt, dpopProof.Algorithm, Context.TraceIdentifier);
+        DPoPLog.Accepted(Logger, parsed.Jkt, dpopProof.Algorithm, Context.TraceIdentifier);
         return AuthenticateResult.Success(new AuthenticationTicket(proofValidated.Principal ?? principal, proofValidated.Properties, Scheme.Name));
     }
 
-    // Step 2 without the nonce: the htu's origin must be PublicOrigin or a Host the application vouches for (issue 11
+    // Step 3 without the nonce: the htu's origin must be PublicOrigin or a Host the application vouches for (issue 11
     // item 2), then the validator's checks that cost no signature.
     private DPoPFailure? ParseProof(DPoPSchemeState state, string proof, string? token, out ParsedProof? parsed)
     {
         parsed = null;
         if (state.HostPolicy is not { } hostPolicy || !hostPolicy.Allows(Request.Host))
         {
-            return new(DPoPFailureCode.HtuMismatch, $"The request's Host '{Sanitize.ForDetail(Request.Host.Value)}' is not one this API serves, so no htu can match; send the request to this API's own address.");
+            return new(DPoPFailureCode.HtuMismatch, $"The request's Host '{QuotedValue.ForDetail(Request.Host.Value)}' is not one this API serves, so no htu can match; send the request to this API's own address.");
         }
 
         if (!state.Validator.TryGetRequestHtu(Request, out string expectedHtu, out var htuFailure))
@@ -297,7 +298,7 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
     private async Task<AuthenticateResult> FailAsync(DPoPFailure failure, Exception? cause = null)
     {
         var exception = new DPoPAuthenticationException(failure, cause);
-        Log.Rejected(Logger, failure.ProblemType.Slug, failure.Code, failure.Detail, Context.TraceIdentifier);
+        DPoPLog.Rejected(Logger, failure.ProblemType.Slug, failure.Code, failure.Detail, Context.TraceIdentifier);
         var failed = new DPoPAuthenticationFailedContext(Context, Scheme, Options, exception);
         await Events.AuthenticationFailed(failed).ConfigureAwait(false);
 
@@ -366,9 +367,8 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
             return;
         }
 
-        Log.Forbidden(Logger, Context.TraceIdentifier);
-        var failure = new DPoPFailure(DPoPFailureCode.Forbidden,
-            "The access token and DPoP proof are valid, but this API's authorization policy does not allow this request (for example a missing scope or role).");
+        DPoPLog.Forbidden(Logger, Context.TraceIdentifier);
+        var failure = DPoPChallenge.Forbidden;
         await DPoPProblemWriter.WriteAsync(Context, DPoPProblemWriter.Create(Context, failure, TimeProvider)).ConfigureAwait(false);
     }
 }

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Primitives;
 namespace Arcp.DPoP;
 
 /// <summary>
-/// Step 1: the request's credentials as sent — the access token from <c>Authorization</c> (RFC 9449 §7.1) and the
+/// Steps 1 and 2: the request's credentials as sent — the access token from <c>Authorization</c> (RFC 9449 §7.1) and the
 /// proof from the <c>DPoP</c> header (RFC 9449 §4.3 item 1) — read strictly, before anything is validated.
 /// </summary>
 internal static class DPoPCredentials

@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Http;
 
 namespace Arcp.DPoP;
 
-/// <summary>Step 3, when <see cref="DPoPOptions.RequireNonce"/> is on: the proof carries a server nonce this API issued (RFC 9449 §9).</summary>
+/// <summary>The end of step 3, when <see cref="DPoPOptions.RequireNonce"/> is on: the proof carries a server nonce this API issued (RFC 9449 §9).</summary>
 internal static class DPoPNonceCheck
 {
     private static readonly DPoPFailure Missing = new(DPoPFailureCode.NonceRequired,

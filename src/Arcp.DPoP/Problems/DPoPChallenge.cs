@@ -12,6 +12,10 @@ internal static class DPoPChallenge
     /// <summary>Why a request refused by something other than this handler (another failure type) is challenged.</summary>
     public static readonly DPoPFailure NotAuthenticated = new(DPoPFailureCode.TokenInvalid, "The request could not be authenticated.");
 
+    /// <summary>Why an authenticated request the authorization policy refuses is answered 403.</summary>
+    public static readonly DPoPFailure Forbidden = new(DPoPFailureCode.Forbidden,
+        "The access token and DPoP proof are valid, but this API's authorization policy does not allow this request (for example a missing scope or role).");
+
     /// <summary>RFC 9449 §7.1: <c>DPoP error="...", error_description="...", algs="..."</c>.</summary>
     public static string Build(string? error, string? errorDescription, string allowedAlgorithms)
     {
@@ -19,11 +23,11 @@ internal static class DPoPChallenge
         char separator = ' ';
         if (!string.IsNullOrEmpty(error))
         {
-            builder.Append(separator).Append("error=\"").Append(Sanitize.ForHeader(error)).Append('"');
+            builder.Append(separator).Append("error=\"").Append(QuotedValue.ForHeader(error)).Append('"');
             separator = ',';
             if (!string.IsNullOrEmpty(errorDescription))
             {
-                builder.Append(", error_description=\"").Append(Sanitize.ForHeader(errorDescription)).Append('"');
+                builder.Append(", error_description=\"").Append(QuotedValue.ForHeader(errorDescription)).Append('"');
             }
         }
 

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 namespace Arcp.DPoP;
 
 /// <summary>
-/// Step 6: the proof's first use, recorded last of all (RFC 9449 §11.1), so that a proof refused for another reason
+/// Step 8: the proof's first use, recorded last of all (RFC 9449 §11.1), so that a proof refused for another reason
 /// never uses up its <c>jti</c>. The entry lives as long as the proof could be accepted.
 /// </summary>
 internal static class DPoPFirstUse
@@ -20,7 +20,7 @@ internal static class DPoPFirstUse
     /// this very proof for this request, it is not recorded again (which would read as a replay). Nothing else is
     /// skipped: each scheme checks the proof, token, binding and signature itself.
     /// </summary>
-    public static async Task<(DPoPFailure? Failure, Exception? Cause)> RecordAsync(
+    public static async Task<DPoPRefusal> RecordAsync(
         IDPoPReplayCache replayCache, HttpContext context, DPoPOptions options, ParsedProof parsed, ILogger logger)
     {
         string replayKey = DPoPProofValidator.ReplayKey(parsed.Jkt, parsed.Jti!);
@@ -31,7 +31,7 @@ internal static class DPoPFirstUse
         if (context.Items.TryGetValue(RecordedProofKey, out var recorded) && recorded is RecordedProof earlier &&
             string.Equals(earlier.ReplayKey, replayKey, StringComparison.Ordinal) && earlier.ExpiresAt >= expiresAt)
         {
-            return (null, null);
+            return DPoPRefusal.None;
         }
 
         bool firstUse;
@@ -42,19 +42,19 @@ internal static class DPoPFirstUse
         catch (Exception ex) when (ex is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
         {
             // Fail closed: a proof whose first use cannot be recorded is never accepted.
-            Log.ReplayCacheFailed(logger, context.TraceIdentifier, ex);
-            return (new(DPoPFailureCode.ReplayCheckUnavailable, FormattableString.Invariant(
+            DPoPLog.ReplayCacheFailed(logger, context.TraceIdentifier, ex);
+            return new(new(DPoPFailureCode.ReplayCheckUnavailable, FormattableString.Invariant(
                 $"This API cannot check DPoP proofs for replay right now, so it accepts none; retry in {options.ReplayCheckRetryAfter.TotalSeconds:0} s with a new proof.")), ex);
         }
 
         if (!firstUse)
         {
-            Log.ProofReplayed(logger, parsed.Jkt, context.TraceIdentifier);
-            return (Replayed, null);
+            DPoPLog.ProofReplayed(logger, parsed.Jkt, context.TraceIdentifier);
+            return new(Replayed, null);
         }
 
         context.Items[RecordedProofKey] = new RecordedProof(replayKey, expiresAt);
-        return (null, null);
+        return DPoPRefusal.None;
     }
 
     private sealed record RecordedProof(string ReplayKey, DateTimeOffset ExpiresAt);

@@ -1,7 +1,7 @@
 namespace Arcp.DPoP;
 
 /// <summary>
-/// What step 2 (the access token) yields: the validated token, or the failure and the exception behind it (kept for
+/// What step 4 (the access token) yields: the validated token, or the failure and the exception behind it (kept for
 /// logs and the <see cref="DPoPEvents.AuthenticationFailed"/> event, never shown to the client).
 /// </summary>
 internal readonly struct AccessTokenResult

@@ -7,7 +7,7 @@ using Microsoft.IdentityModel.Tokens;
 namespace Arcp.DPoP;
 
 /// <summary>
-/// Step 2: the access token, validated by the configured <see cref="DPoPOptions.TokenHandler"/> with the scheme's
+/// Step 4: the access token, validated by the configured <see cref="DPoPOptions.TokenHandler"/> with the scheme's
 /// token validation parameters (or found in the validated-token cache), its failures said in words a client developer
 /// can act on, and its <c>cnf.jkt</c> read (RFC 9449 §6.1).
 /// </summary>
@@ -26,7 +26,7 @@ internal static class AccessTokenValidator
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
             {
-                Log.IssuerMetadataUnavailable(logger, options.MetadataAddress ?? options.Authority ?? "(configured manager)", context.TraceIdentifier, ex);
+                DPoPLog.IssuerMetadataUnavailable(logger, options.MetadataAddress ?? options.Authority ?? "(configured manager)", context.TraceIdentifier, ex);
                 return AccessTokenResult.Invalid(new(DPoPFailureCode.IssuerUnavailable, FormattableString.Invariant(
                     $"This API cannot reach its token issuer's metadata and signing keys right now, so it cannot check access tokens; retry in {options.ReplayCheckRetryAfter.TotalSeconds:0} s with the same token.")), ex);
             }
@@ -48,12 +48,12 @@ internal static class AccessTokenValidator
                 // The issuer may have rotated its signing key: refresh the metadata in the background
                 // (at most once per RefreshInterval), so the next request with the new kid is accepted.
                 options.ConfigurationManager.RequestRefresh();
-                Log.IssuerKeyRefreshRequested(logger);
+                DPoPLog.IssuerKeyRefreshRequested(logger);
             }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            Log.TokenValidationFailed(logger, context.TraceIdentifier, ex);
+            DPoPLog.TokenValidationFailed(logger, context.TraceIdentifier, ex);
             return AccessTokenResult.Invalid(new(DPoPFailureCode.TokenInvalid, "The access token could not be validated."), ex);
         }
 
@@ -61,7 +61,7 @@ internal static class AccessTokenValidator
         {
             if (result.Exception is not null)
             {
-                Log.TokenValidationFailed(logger, context.TraceIdentifier, result.Exception);
+                DPoPLog.TokenValidationFailed(logger, context.TraceIdentifier, result.Exception);
             }
 
             var failure = Describe(result.Exception, token, options);
@@ -117,16 +117,16 @@ internal static class AccessTokenValidator
             SecurityTokenInvalidAudienceException when string.IsNullOrWhiteSpace(ReadClaim(token, "aud")) => new(DPoPFailureCode.TokenInvalid,
                 "The access token has no audience (aud); this API expects an audience it is configured for; ask for a token for this API."),
             SecurityTokenInvalidAudienceException => new(DPoPFailureCode.TokenInvalid,
-                $"The access token's audience (aud {Sanitize.ForDetail(ReadClaim(token, "aud"))}) is not one this API accepts; ask the authorization server for a token for this API."),
+                $"The access token's audience (aud {QuotedValue.ForDetail(ReadClaim(token, "aud"))}) is not one this API accepts; ask the authorization server for a token for this API."),
             SecurityTokenInvalidIssuerException => new(DPoPFailureCode.TokenInvalid,
-                $"The access token's issuer (iss '{Sanitize.ForDetail(ReadClaim(token, "iss"))}') is not trusted by this API."),
+                $"The access token's issuer (iss '{QuotedValue.ForDetail(ReadClaim(token, "iss"))}') is not trusted by this API."),
             SecurityTokenSignatureKeyNotFoundException when string.IsNullOrEmpty(ReadHeader(token, "kid")) => new(DPoPFailureCode.TokenInvalid,
                 "The access token names no key (no kid) and none of the issuer's keys verifies its signature."),
             SecurityTokenSignatureKeyNotFoundException => new(DPoPFailureCode.TokenInvalid,
                 "The access token is signed with a key the issuer does not publish (unknown kid)."),
             SecurityTokenInvalidSignatureException => new(DPoPFailureCode.TokenInvalid, "The access token's signature is invalid."),
             SecurityTokenInvalidTypeException => new(DPoPFailureCode.TokenInvalid,
-                $"The access token's typ '{Sanitize.ForDetail(ReadHeader(token, "typ"))}' is not an access token type (accepted: {string.Join(", ", parameters.ValidTypes ?? [])})."),
+                $"The access token's typ '{QuotedValue.ForDetail(ReadHeader(token, "typ"))}' is not an access token type (accepted: {string.Join(", ", parameters.ValidTypes ?? [])})."),
             SecurityTokenInvalidAlgorithmException => new(DPoPFailureCode.TokenInvalid, "The access token is signed with an algorithm this API does not accept."),
             SecurityTokenMalformedException or ArgumentException => new(DPoPFailureCode.TokenInvalid,
                 "The access token is not a well-formed JWT (three base64url parts: header, payload, signature)."),

@@ -4,7 +4,7 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace Arcp.DPoP;
 
-/// <summary>The access token's confirmation claim, <c>cnf</c> (RFC 7800 §3.1), as far as DPoP binds it (RFC 9449 §6.1).</summary>
+/// <summary>Step 5: the access token's confirmation claim, <c>cnf</c> (RFC 7800 §3.1), as far as DPoP binds it (RFC 9449 §6.1).</summary>
 internal static class TokenConfirmation
 {
     /// <summary>

@@ -94,7 +94,7 @@ internal sealed class ValidatedTokenCache
         }
     }
 
-    private DateTimeOffset Now => (_options.TimeProvider ?? TimeProvider.System).GetUtcNow();
+    private DateTimeOffset Now => _options.Clock.GetUtcNow();
 
     private sealed record Entry(ValidatedToken Token, DateTimeOffset ExpiresAt, object KeysVersion);
 
