@@ -233,7 +233,7 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
         return await SucceedAsync(parsed, jkt, validated, principal, properties).ConfigureAwait(false);
     }
 
-    private async Task<AuthenticateResult> SucceedAsync(ParsedProof parsed, string? jkt, ValidatedToken validated, ClaimsPrincipal principal, AuthenticationProperties properties)
+    private async ValueTask<AuthenticateResult> SucceedAsync(ParsedProof parsed, string? jkt, ValidatedToken validated, ClaimsPrincipal principal, AuthenticationProperties properties)
     {
         var dpopProof = parsed.ToProof();
         DPoPBinding.RemoveJktClaims(principal);

@@ -20,7 +20,7 @@ internal static class DPoPFirstUse
     /// this very proof for this request, it is not recorded again (which would read as a replay). Nothing else is
     /// skipped: each scheme checks the proof, token, binding and signature itself.
     /// </summary>
-    public static async Task<DPoPRefusal> RecordAsync(
+    public static async ValueTask<DPoPRefusal> RecordAsync(
         IDPoPReplayCache replayCache, HttpContext context, DPoPOptions options, ParsedProof parsed, ILogger logger)
     {
         string replayKey = DPoPProofValidator.ReplayKey(parsed.Jkt, parsed.Jti!);

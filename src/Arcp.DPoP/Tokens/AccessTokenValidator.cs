@@ -13,7 +13,7 @@ namespace Arcp.DPoP;
 /// </summary>
 internal static class AccessTokenValidator
 {
-    public static async Task<AccessTokenResult> ValidateAsync(HttpContext context, DPoPOptions options, DPoPSchemeState state, ILogger logger, string token)
+    public static async ValueTask<AccessTokenResult> ValidateAsync(HttpContext context, DPoPOptions options, DPoPSchemeState state, ILogger logger, string token)
     {
         // The issuer's metadata and keys first: when they cannot be fetched and none are cached, no token can be judged,
         // and saying the token is bad would make clients throw away good tokens (issue 11 item 5).
