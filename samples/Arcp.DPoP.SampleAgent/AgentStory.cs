@@ -31,6 +31,13 @@ public sealed class AgentStory
         _algorithm = algorithm;
     }
 
+    /// <summary>
+    /// The sockets transport the agent uses over the network. It follows no redirects itself: the
+    /// <see cref="DPoPMessageHandler"/> above it follows them, signing only same-origin hops, and a transport that
+    /// already sent requests (the token request here) can no longer be handed to it otherwise.
+    /// </summary>
+    public static SocketsHttpHandler CreateSocketsTransport() => new() { AllowAutoRedirect = false };
+
     /// <summary>Tells the story; <see langword="true"/> when every step went as it should.</summary>
     public async Task<bool> RunAsync(CancellationToken cancellationToken = default)
     {

@@ -53,7 +53,7 @@ if (api is null)
 }
 
 Console.WriteLine($"Arcp.DPoP sample agent, talking to {api}, signing proofs with {algorithm}");
-using var transport = new SocketsHttpHandler();
+using var transport = AgentStory.CreateSocketsTransport();
 bool ok;
 try
 {

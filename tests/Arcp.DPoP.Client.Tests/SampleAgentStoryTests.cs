@@ -1,4 +1,8 @@
 using Arcp.DPoP.SampleAgent;
+using Arcp.DPoP.SampleApi;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Arcp.DPoP.Client.Tests;
 
@@ -20,5 +24,32 @@ public sealed class SampleAgentStoryTests
         Assert.Contains("already used", story, StringComparison.Ordinal);
         Assert.Contains("The story went as it should.", story, StringComparison.Ordinal);
         Assert.Equal(2, story.Split("✔ 200 OK").Length - 1); // registered with key A, then with key B
+    }
+
+    [Fact]
+    public async Task The_sample_agent_tells_the_story_over_sockets_as_dotnet_run_does()
+    {
+        // What `dotnet run --project samples/Arcp.DPoP.SampleAgent` does: the sample API on a real loopback port, and
+        // the agent's own sockets transport shared by its token request and its DPoP-signed requests.
+        await using var host = SampleApiApp.Build(
+        [
+            "--urls", "http://127.0.0.1:0",
+            "--environment", "Development",
+            "--AllowedHosts", "127.0.0.1",
+            "--Authentication:Schemes:DPoP:Audience", "arcp-api",
+            "--Logging:LogLevel:Default", "Warning",
+        ]);
+        await host.StartAsync();
+        var api = new Uri(host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        using var transport = AgentStory.CreateSocketsTransport();
+        using var output = new StringWriter();
+
+        bool ok = await new AgentStory(api, transport, new StoryWriter(output, color: false)).RunAsync();
+
+        string story = output.ToString();
+        Assert.True(ok, story);
+        Assert.Contains("dpop-binding-mismatch", story, StringComparison.Ordinal);
+        Assert.Contains("The story went as it should.", story, StringComparison.Ordinal);
+        await host.StopAsync();
     }
 }
