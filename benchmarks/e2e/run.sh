@@ -1,14 +1,31 @@
 #!/usr/bin/env bash
-# End to end on loopback: the published sample, started twice (DPoP scheme; and again with the validated-token cache),
-# each also serving the same endpoint behind plain JwtBearer (same app, same token signer). wrk drives each for
-# DURATION seconds with a never-used proof per request, then the ratios are printed.
-# usage: benchmarks/e2e/run.sh [duration seconds, default 10]
+# End to end on loopback, the way a user would compare: the sample API (samples/Arcp.DPoP.SampleApi, published in
+# Release, configured from environment variables only) answering POST /agents/register behind DPoP, against a plain
+# JwtBearer app of its own (benchmarks/e2e/JwtBearerApp: the same MVC endpoint and record), both trusting the same
+# ES256 issuer key, which this script makes.
+#
+# Method (docs/performance.md#end-to-end): wrk -t1 -c16; every request file (one never-used proof per DPoP request,
+# the bearer header per JwtBearer request) is made before the rounds; a warm-up per side, not counted; then rounds
+# alternating A B A B ...; a round fails unless every answer was 2xx, no socket error happened and its file was not
+# exhausted. Printed per round: requests/s, the server's CPU per request, wrk's and the whole machine's CPU share;
+# per configuration: medians, min/max, and one line "ratio=<A/B>" (the median of the per-round ratios).
+#
+# Configurations: DPoP (every token validated) / JwtBearer; DPoP with CacheValidatedTokens / JwtBearer; DPoP with the
+# Redis replay store / DPoP with the in-memory store (both CacheValidatedTokens, where the store is the largest share),
+# against a redis-server of its own.
+#
+# usage: benchmarks/e2e/run.sh            environment: E2E_DURATION (s, default 8), E2E_ROUNDS (default 5),
+#        E2E_WARMUP (s, default 10), E2E_CONFIGS (default "every-token cached-token redis"), E2E_HEADROOM (default 1.5)
+# Needs the .NET SDK and wrk (installed with apt-get when missing); the redis configuration needs redis-server.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-duration=${1:-10}
-threads=2
-connections=32
-proofs=300000
+duration=${E2E_DURATION:-8}
+rounds=${E2E_ROUNDS:-5}
+warmup=${E2E_WARMUP:-10}
+configs=${E2E_CONFIGS:-every-token cached-token redis}
+headroom=${E2E_HEADROOM:-1.5}
+connections=16
+jwt_port=5310 dpop_port=5311 dpop_redis_port=5312 redis_port=6390
 
 if ! command -v wrk >/dev/null 2>&1; then
   sudo=""; if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then sudo="sudo"; fi
@@ -17,49 +34,181 @@ fi
 
 work=$(mktemp -d)
 pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$work"; }
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
 trap cleanup EXIT
+fail() { echo "FAILED: $*" >&2; exit 1; }
 
+echo "machine: $(nproc) cores, $(awk '/model name/ { sub(/^[^:]*: /, ""); print; exit }' /proc/cpuinfo); load average $(cut -d' ' -f1-3 /proc/loadavg); $(dotnet --version) SDK; $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)"
 dotnet publish samples/Arcp.DPoP.SampleApi -c Release -o "$work/api" --nologo -v q
+dotnet publish benchmarks/e2e/JwtBearerApp -c Release -o "$work/jwt" --nologo -v q
 dotnet build benchmarks/e2e/ProofGenerator -c Release --nologo -v q -o "$work/gen"
+gen() { "$work/gen/ProofGenerator" "$@" >/dev/null || fail "ProofGenerator $*"; }
+gen issuer-key "$work/issuer.pem"
 
-start() { # port, extra settings...
-  local port=$1; shift
-  env ASPNETCORE_ENVIRONMENT=Development Benchmark__CompareJwtBearer=true Logging__LogLevel__Default=Warning "$@" \
-    dotnet "$work/api/Arcp.DPoP.SampleApi.dll" --contentRoot "$work/api" --urls "http://127.0.0.1:$port" >"$work/api-$port.log" 2>&1 &
-  pids+=($!)
-  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/" >/dev/null && return 0; sleep 0.1; done
-  echo "the sample did not start on port $port" >&2; cat "$work/api-$port.log" >&2; exit 1
+wait_up() { # port pid log
+  for _ in $(seq 1 150); do
+    curl -sf "http://127.0.0.1:$1/" >/dev/null && return 0
+    kill -0 "$2" 2>/dev/null || break
+    sleep 0.2
+  done
+  cat "$3" >&2; fail "nothing answers on port $1"
 }
 
-drive() { # port, path, scheme, data dir -> requests/s
-  local port=$1 path=$2 scheme=$3 dir=$4
-  E2E_DIR=$dir E2E_PATH=$path E2E_SCHEME=$scheme E2E_THREADS=$threads \
-    wrk -t$threads -c$connections -d"${duration}s" -s benchmarks/e2e/dpop.lua "http://127.0.0.1:$port" >"$work/wrk.txt"
-  local errors
-  errors=$(grep -Eo 'Non-2xx or 3xx responses: [0-9]+' "$work/wrk.txt" | grep -Eo '[0-9]+$' || echo 0)
-  local rps
-  rps=$(grep -Eo 'Requests/sec: +[0-9.]+' "$work/wrk.txt" | grep -Eo '[0-9.]+$')
-  echo "  $scheme $path on :$port: $rps requests/s, $errors errors" >&2
-  if [ "$errors" != "0" ]; then cat "$work/wrk.txt" >&2; fi
-  echo "$rps"
+# start_server <name> <port> <dll dir/dll> env...: sets server_pid
+start_server() {
+  local name=$1 port=$2 dll=$3; shift 3
+  env Logging__LogLevel__Default=Warning "$@" dotnet "$dll" --contentRoot "$(dirname "$dll")" --urls "http://127.0.0.1:$port" >"$work/$name.log" 2>&1 &
+  server_pid=$!
+  pids+=("$server_pid")
+  wait_up "$port" "$server_pid" "$work/$name.log"
 }
 
-run() { # label, port
-  local label=$1 port=$2
-  # warm up both endpoints (JIT, caches), then measure with fresh proofs
-  "$work/gen/ProofGenerator" "http://127.0.0.1:$port" /bench/dpop/register 40000 "$work/warm-$port" >&2
-  "$work/gen/ProofGenerator" "http://127.0.0.1:$port" /bench/bearer/register 1 "$work/bearer-$port" >&2
-  duration=2 drive "$port" /bench/dpop/register DPoP "$work/warm-$port" >/dev/null
-  duration=2 drive "$port" /bench/bearer/register Bearer "$work/bearer-$port" >/dev/null
-  local bearer dpop
-  bearer=$(drive "$port" /bench/bearer/register Bearer "$work/bearer-$port")
-  "$work/gen/ProofGenerator" "http://127.0.0.1:$port" /bench/dpop/register "$proofs" "$work/data-$port" >&2
-  dpop=$(drive "$port" /bench/dpop/register DPoP "$work/data-$port")
-  echo "$label: DPoP/JwtBearer = $(awk -v a="$dpop" -v b="$bearer" 'BEGIN { printf "%.2f", a / b }') ($dpop / $bearer requests/s)"
+stop_server() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+
+ticks() { # user + system CPU of the processes "pid[+pid...]", in clock ticks
+  local total=0 pid
+  for pid in ${1//+/ }; do total=$((total + $(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null || echo 0))); done
+  echo "$total"
+}
+machine() { awk '/^cpu / { print $2 + $3 + $4 + $6 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat; } # busy total
+hz=$(getconf CLK_TCK)
+
+# drive <port> <server pid[+pid]> <request file> <seconds>: runs wrk; sets rps, cpu_us (server CPU per request; app_us:
+# the first process's part), wrk_share
+# (% of one core), busy (% of the machine), others (% of the machine used by neither); fails on any bad answer.
+drive() {
+  local port=$1 spid=$2 file=$3 seconds=$4
+  E2E_FILE=$file wrk -t1 -c$connections -d"${seconds}s" -s benchmarks/e2e/request.lua "http://127.0.0.1:$port" >"$work/wrk.txt" 2>&1 &
+  local wpid=$!
+  multi=0; [[ $spid == *+* ]] && multi=1
+  # CPU is sampled inside the run, past wrk's start (it reads its file before its clock starts) and before its end.
+  sleep 1
+  local w1 s1 p1 m1 t1 w2 s2 p2 m2 t2
+  w1=$(ticks "$wpid"); s1=$(ticks "$spid"); p1=$(ticks "${spid%%+*}"); m1=$(machine); t1=$(date +%s.%N)
+  sleep "$(awk -v d="$seconds" 'BEGIN { print d - 1.5 }')"
+  w2=$(ticks "$wpid"); s2=$(ticks "$spid"); p2=$(ticks "${spid%%+*}"); m2=$(machine); t2=$(date +%s.%N)
+  wait "$wpid" || { cat "$work/wrk.txt" >&2; fail "wrk failed"; }
+  rps=$(awk '/^Requests\/sec:/ { print $2 }' "$work/wrk.txt")
+  local requests non2xx socket lines exhausted
+  requests=$(awk '/requests in/ { print $1 }' "$work/wrk.txt")
+  non2xx=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$work/wrk.txt"); non2xx=${non2xx:-0}
+  socket=$(awk '/Socket errors:/ { gsub(/,/, ""); print $4 + $6 + $8 + $10 }' "$work/wrk.txt"); socket=${socket:-0}
+  lines=$(awk -F'[ =]' '/^e2e:/ { print $3 }' "$work/wrk.txt")
+  exhausted=$(awk -F'[ =]' '/^e2e:/ { print $5 }' "$work/wrk.txt")
+  if [ -z "$rps" ] || [ -z "$lines" ]; then cat "$work/wrk.txt" >&2; fail "could not read wrk's output"; fi
+  if [ "$exhausted" != 0 ] || [ "$requests" -gt "$lines" ]; then
+    cat "$work/wrk.txt" >&2; fail "$file ran out ($lines requests): a proof would have been reused; raise E2E_HEADROOM"
+  fi
+  if [ "$non2xx" != 0 ] || [ "$socket" != 0 ]; then
+    cat "$work/wrk.txt" >&2; tail -20 "$work"/*.log >&2; fail "$non2xx answers were not 2xx, $socket socket errors (port $port)"
+  fi
+  read -r cpu_us app_us wrk_share busy others < <(awk -v w="$((w2 - w1))" -v s="$((s2 - s1))" -v p="$((p2 - p1))" -v m1="$m1" -v m2="$m2" \
+    -v t="$(awk -v a="$t1" -v b="$t2" 'BEGIN { print b - a }')" -v rps="$rps" -v hz="$hz" 'BEGIN {
+      split(m1, a, " "); split(m2, b, " "); mb = b[1] - a[1]; mt = b[2] - a[2]; if (mt <= 0) mt = 1
+      printf "%.0f %.0f %.0f %.0f %.0f\n", s / hz / t / rps * 1e6, p / hz / t / rps * 1e6, w / hz / t * 100, mb / mt * 100, (mb - w - s) / mt * 100 }')
 }
 
-start 5201
-run "DPoP (every token validated)" 5201
-start 5202 Authentication__Schemes__DPoP__CacheValidatedTokens=true
-run "DPoP with CacheValidatedTokens" 5202
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }' | awk '{ printf($1 < 10 ? "%.3f" : "%.0f", $1) }'; }
+minmax() { tr ' ' '\n' | grep -v '^$' | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { f = lo < 10 ? "%.3f" : "%.0f"; printf "min " f ", max " f, lo, hi }'; }
+
+# compare <config> <A label> <A port> <A pid> <A files...> -- <B label> <B port> <B pid> <B files...>
+# files: one for the warm-up, then one per round
+compare() {
+  local config=$1; shift
+  local a_label=$1 a_port=$2 a_pid=$3; shift 3
+  local a_files=(); while [ "$1" != "--" ]; do a_files+=("$1"); shift; done; shift
+  local b_label=$1 b_port=$2 b_pid=$3; shift 3
+  local b_files=("$@")
+  drive "$a_port" "$a_pid" "${a_files[0]}" "$warmup"; echo "  warm-up (not counted)  $a_label $(printf '%6.0f' "$rps") req/s"
+  drive "$b_port" "$b_pid" "${b_files[0]}" "$warmup"; echo "  warm-up (not counted)  $b_label $(printf '%6.0f' "$rps") req/s"
+  local a_rps="" b_rps="" a_cpu="" b_cpu="" ratios="" cpu_ratios="" i ra ca
+  for i in $(seq 1 "$rounds"); do
+    for side in a b; do
+      if [ $side = a ]; then drive "$a_port" "$a_pid" "${a_files[$i]}" "$duration"; label=$a_label; ra=$rps; ca=$cpu_us; a_rps+=" $rps"; a_cpu+=" $cpu_us"
+      else drive "$b_port" "$b_pid" "${b_files[$i]}" "$duration"; label=$b_label; b_rps+=" $rps"; b_cpu+=" $cpu_us"
+        ratios+=" $(awk -v a="$ra" -v b="$rps" 'BEGIN { printf "%.3f", a / b }')" # A and B adjacent in time
+        cpu_ratios+=" $(awk -v a="$ca" -v b="$cpu_us" 'BEGIN { printf "%.3f", b / a }')"
+      fi
+      local split=""; [ "$multi" = 1 ] && split=" (app $app_us)"
+      printf '  round %d %-16s %7.0f req/s  server %4d us CPU/request%s  wrk %3d%% of a core  machine %3d%% busy (others %d%%)\n' \
+        "$i" "$label" "$rps" "$cpu_us" "$split" "$wrk_share" "$busy" "$others"
+    done
+  done
+  echo "  $a_label: median $(median <<<"$a_rps") req/s ($(minmax <<<"$a_rps")), median $(median <<<"$a_cpu") us CPU/request"
+  echo "  $b_label: median $(median <<<"$b_rps") req/s ($(minmax <<<"$b_rps")), median $(median <<<"$b_cpu") us CPU/request"
+  echo "  per-round ratios:$ratios; by server CPU per request (B's over A's):$cpu_ratios"
+  local ratio; ratio=$(median <<<"$ratios")
+  echo "$config: ratio=$ratio ($a_label/$b_label; $(minmax <<<"$ratios"); by CPU per request $(median <<<"$cpu_ratios"))"
+  if awk -v r="$ratio" 'BEGIN { exit !(r > 1.0) }'; then
+    echo "  WARNING: $a_label measured faster than $b_label, which does less work: suspect the measurement (noise, a side not warmed up)"
+  fi
+}
+
+# The JwtBearer baseline runs through the whole script; its warm-up rate sizes every request file.
+start_server jwtbearer "$jwt_port" "$work/jwt/JwtBearerApp.dll" ASPNETCORE_ENVIRONMENT=Development Issuer__KeyFile="$work/issuer.pem"
+jwt_pid=$server_pid
+gen bearer "$work/issuer.pem" 600000 "$work/bearer-warm.txt"
+drive "$jwt_port" "$jwt_pid" "$work/bearer-warm.txt" "$warmup" # cold: JIT, tiering
+drive "$jwt_port" "$jwt_pid" "$work/bearer-warm.txt" "$warmup" # warm: sizes the files (DPoP should not go faster)
+per_round=$(awk -v r="$rps" -v d="$duration" -v h="$headroom" 'BEGIN { n = int(r * d * h); print (n < 20000 ? 20000 : n) }')
+per_warmup=$(awk -v r="$rps" -v d="$warmup" -v h="$headroom" 'BEGIN { n = int(r * d * h); print (n < 20000 ? 20000 : n) }')
+echo "JwtBearer warm-up: $rps req/s; request files: $per_round lines per round, $per_warmup for a warm-up"
+gen bearer "$work/issuer.pem" "$((per_round * 2))" "$work/bearer.txt" # cheap: the same line; room for a faster baseline
+bearer_files=("$work/bearer.txt"); for i in $(seq 1 "$rounds"); do bearer_files+=("$work/bearer.txt"); done
+
+files() { local i; for i in $(seq 0 "$rounds"); do echo "$work/$1-$i.txt"; done; } # warm-up, rounds
+
+# dpop_files <port> <prefix>: makes a warm-up file and one file per round of never-used proofs for that port.
+dpop_files() {
+  local port=$1 prefix=$2 url="http://127.0.0.1:$1/agents/register" i
+  gen dpop "$work/issuer.pem" "$url" "$per_warmup" "$work/$prefix-0.txt"
+  local files=(); for i in $(seq 1 "$rounds"); do files+=("$work/$prefix-$i.txt"); done
+  gen dpop "$work/issuer.pem" "$url" "$per_round" "${files[@]}"
+}
+
+# Every sample instance is configured from the environment only. Development: the sample's issuer (signing with the
+# script's key file) runs only there; the JwtBearer app runs in Development too, so both have the same middleware.
+# PublicOrigin names htu's origin, as outside Development it must. ProofLifetime 300 s: the proofs are all made
+# before the rounds and must still be fresh at the last one (the replay store then keeps every entry of the run).
+sample_env=(ASPNETCORE_ENVIRONMENT=Development DevelopmentIssuer__KeyFile="$work/issuer.pem" Authentication__Schemes__DPoP__ProofLifetime=300)
+
+for config in $configs; do
+  echo
+  case $config in
+    every-token|cached-token)
+      cache=false; [ "$config" = cached-token ] && cache=true
+      echo "== $config: DPoP (CacheValidatedTokens=$cache) vs JwtBearer; making the request files"
+      dpop_files "$dpop_port" "dpop"
+      start_server "dpop-$config" "$dpop_port" "$work/api/Arcp.DPoP.SampleApi.dll" "${sample_env[@]}" \
+        Authentication__Schemes__DPoP__PublicOrigin="http://127.0.0.1:$dpop_port" Authentication__Schemes__DPoP__CacheValidatedTokens=$cache
+      dpop_pid=$server_pid
+      compare "$config" DPoP "$dpop_port" "$dpop_pid" $(files dpop) -- JwtBearer "$jwt_port" "$jwt_pid" "${bearer_files[@]}"
+      stop_server "$dpop_pid"
+      ;;
+    redis)
+      command -v redis-server >/dev/null 2>&1 || fail "the redis configuration needs redis-server"
+      echo "== redis: DPoP with the Redis replay store vs the in-memory store (both CacheValidatedTokens); making the request files"
+      dpop_files "$dpop_redis_port" "redis"
+      dpop_files "$dpop_port" "memory"
+      redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --maxmemory-policy noeviction >"$work/redis.log" 2>&1 &
+      redis_pid=$!; pids+=("$redis_pid")
+      start_server dpop-redis "$dpop_redis_port" "$work/api/Arcp.DPoP.SampleApi.dll" "${sample_env[@]}" \
+        Authentication__Schemes__DPoP__PublicOrigin="http://127.0.0.1:$dpop_redis_port" \
+        Authentication__Schemes__DPoP__CacheValidatedTokens=true ConnectionStrings__Redis="127.0.0.1:$redis_port"
+      redis_dpop_pid=$server_pid
+      start_server dpop-memory "$dpop_port" "$work/api/Arcp.DPoP.SampleApi.dll" "${sample_env[@]}" \
+        Authentication__Schemes__DPoP__PublicOrigin="http://127.0.0.1:$dpop_port" Authentication__Schemes__DPoP__CacheValidatedTokens=true
+      memory_pid=$server_pid
+      # The Redis side's CPU per request counts redis-server's too.
+      compare redis "DPoP+Redis" "$dpop_redis_port" "$redis_dpop_pid+$redis_pid" $(files redis) -- \
+        "DPoP+in-memory" "$dpop_port" "$memory_pid" $(files memory)
+      stop_server "$redis_dpop_pid"; stop_server "$memory_pid"; stop_server "$redis_pid"
+      ;;
+    *) fail "unknown configuration $config" ;;
+  esac
+  rm -f "$work"/dpop-*.txt "$work"/redis-*.txt "$work"/memory-*.txt
+done

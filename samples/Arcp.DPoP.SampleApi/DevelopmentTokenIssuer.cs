@@ -8,22 +8,59 @@ namespace Arcp.DPoP.SampleApi;
 /// DEVELOPMENT ONLY. An in-process token issuer with an in-memory ES256 key that is made anew at every start,
 /// so the sample runs from a fresh clone with nothing else installed. It is used only in Development and only when no
 /// issuer is configured (<c>Authentication:Schemes:DPoP:Authority</c>, <c>MetadataAddress</c> or <c>SigningKeys</c>).
+/// With <c>DevelopmentIssuer:KeyFile</c> (a PKCS#8 PEM P-256 private key) it signs with that key instead, so another
+/// program can trust the same issuer (benchmarks/e2e compares against plain JwtBearer).
 /// </summary>
 public sealed class DevelopmentTokenIssuer : IDisposable
 {
     /// <summary>The <c>iss</c> of the tokens it issues.</summary>
     public const string Issuer = "https://dev-issuer.arcp-dpop.invalid";
 
-    private readonly ECDsa _key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+    private readonly ECDsa _key;
     private readonly JsonWebTokenHandler _handler = new();
     private readonly TimeProvider _timeProvider;
 
     /// <summary>Creates the issuer with a fresh key.</summary>
     /// <param name="timeProvider">The clock for iat/exp.</param>
     public DevelopmentTokenIssuer(TimeProvider timeProvider)
+        : this(ECDsa.Create(ECCurve.NamedCurves.nistP256), timeProvider, keyIdFromThumbprint: false)
     {
+    }
+
+    private DevelopmentTokenIssuer(ECDsa key, TimeProvider timeProvider, bool keyIdFromThumbprint)
+    {
+        _key = key;
         _timeProvider = timeProvider;
-        SigningKey = new ECDsaSecurityKey(_key) { KeyId = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(8)) };
+        var signingKey = new ECDsaSecurityKey(_key);
+
+        // A key from a file gets its RFC 7638 thumbprint as kid, so every program reading the file agrees on it.
+        signingKey.KeyId = keyIdFromThumbprint
+            ? Base64UrlEncoder.Encode(signingKey.ComputeJwkThumbprint())
+            : Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(8));
+        SigningKey = signingKey;
+    }
+
+    /// <summary>Creates the issuer with the P-256 private key in a PEM file (PKCS#8 or SEC 1).</summary>
+    /// <param name="path">The PEM file.</param>
+    /// <param name="timeProvider">The clock for iat/exp.</param>
+    public static DevelopmentTokenIssuer FromPemFile(string path, TimeProvider timeProvider)
+    {
+        var key = ECDsa.Create();
+        try
+        {
+            key.ImportFromPem(File.ReadAllText(path));
+            if (key.KeySize != 256)
+            {
+                throw new InvalidOperationException($"DevelopmentIssuer:KeyFile '{path}' is not a P-256 key.");
+            }
+
+            return new DevelopmentTokenIssuer(key, timeProvider, keyIdFromThumbprint: true);
+        }
+        catch
+        {
+            key.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The public key the API validates tokens with.</summary>

@@ -29,7 +29,10 @@ public static class SampleApiApp
         bool useDevelopmentIssuer = !issuerConfigured && builder.Environment.IsDevelopment();
         if (useDevelopmentIssuer)
         {
-            builder.Services.AddSingleton<DevelopmentTokenIssuer>();
+            string? keyFile = builder.Configuration["DevelopmentIssuer:KeyFile"];
+            builder.Services.AddSingleton(sp => string.IsNullOrEmpty(keyFile)
+                ? new DevelopmentTokenIssuer(sp.GetRequiredService<TimeProvider>())
+                : DevelopmentTokenIssuer.FromPemFile(keyFile, sp.GetRequiredService<TimeProvider>()));
         }
 
         var authentication = builder.Services.AddAuthentication()
@@ -70,22 +73,6 @@ public static class SampleApiApp
                 .AddConsoleExporter((_, reader) => reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = 10_000));
         }
 
-        // Benchmark:CompareJwtBearer=true adds the same endpoint behind plain JwtBearer (same app, same token signer),
-        // so benchmarks/e2e can measure DPoP against the bearer baseline.
-        bool compareJwtBearer = builder.Configuration.GetValue<bool>("Benchmark:CompareJwtBearer");
-        if (compareJwtBearer && useDevelopmentIssuer)
-        {
-            authentication.AddJwtBearer();
-            builder.Services.AddOptions<Microsoft.AspNetCore.Authentication.JwtBearer.JwtBearerOptions>(Microsoft.AspNetCore.Authentication.JwtBearer.JwtBearerDefaults.AuthenticationScheme)
-                .Configure<DevelopmentTokenIssuer>((options, issuer) =>
-                {
-                    options.MapInboundClaims = false;
-                    options.TokenValidationParameters.ValidIssuer = DevelopmentTokenIssuer.Issuer;
-                    options.TokenValidationParameters.ValidAudience = builder.Configuration["Authentication:Schemes:DPoP:Audience"] ?? "arcp-api";
-                    options.TokenValidationParameters.IssuerSigningKey = issuer.SigningKey;
-                });
-        }
-
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy("agents:admin", policy => policy
                 .AddAuthenticationSchemes(DPoPDefaults.AuthenticationScheme)
@@ -119,14 +106,6 @@ public static class SampleApiApp
         }))
         .RequireAuthorization(new AuthorizeAttribute { AuthenticationSchemes = DPoPDefaults.AuthenticationScheme });
 
-        if (compareJwtBearer && useDevelopmentIssuer)
-        {
-            app.MapPost("/bench/bearer/register", (HttpContext context) => Results.Ok(new AgentRegistrationResult(context.User.FindFirst("sub")?.Value)))
-                .RequireAuthorization(new AuthorizeAttribute { AuthenticationSchemes = Microsoft.AspNetCore.Authentication.JwtBearer.JwtBearerDefaults.AuthenticationScheme });
-            app.MapPost("/bench/dpop/register", (HttpContext context) => Results.Ok(new AgentRegistrationResult(context.User.FindFirst("sub")?.Value)))
-                .RequireAuthorization(new AuthorizeAttribute { AuthenticationSchemes = DPoPDefaults.AuthenticationScheme });
-        }
-
         app.MapHealthChecks("/health");
         if (app.Environment.IsDevelopment())
         {
@@ -143,7 +122,3 @@ public static class SampleApiApp
         return app;
     }
 }
-
-/// <summary>The benchmark endpoints' answer.</summary>
-/// <param name="AgentId">The token's <c>sub</c>.</param>
-public sealed record AgentRegistrationResult(string? AgentId);

@@ -9,25 +9,25 @@ namespace Arcp.DPoP.Client;
 public sealed class DPoPProblem
 {
     /// <summary>The base of ARCP problem type URIs.</summary>
-    public const string TypeBaseUri = "https://arcp.0x001.tech/docs/problems/";
+    public const string TypeBaseUri = ArcpProblemNames.BaseUri;
 
     /// <summary><c>dpop-required</c>: the token is bound but no proof came.</summary>
-    public const string DPoPRequired = "dpop-required";
+    public const string DPoPRequired = ArcpProblemNames.DPoPRequired;
 
     /// <summary><c>dpop-invalid</c>: the proof failed a check (see <see cref="Detail"/>); <see cref="Error"/> <c>use_dpop_nonce</c> asks for the server's nonce.</summary>
-    public const string DPoPInvalid = "dpop-invalid";
+    public const string DPoPInvalid = ArcpProblemNames.DPoPInvalid;
 
     /// <summary><c>dpop-binding-mismatch</c>: the proof's key is not the token's; get a token for this key.</summary>
-    public const string BindingMismatch = "dpop-binding-mismatch";
+    public const string BindingMismatch = ArcpProblemNames.BindingMismatch;
 
     /// <summary><c>token-not-dpop-bound</c>: the token has no <c>cnf.jkt</c>.</summary>
-    public const string TokenNotDPoPBound = "token-not-dpop-bound";
+    public const string TokenNotDPoPBound = ArcpProblemNames.TokenNotDPoPBound;
 
     /// <summary><c>authentication-failed</c>: the access token itself failed (expired, wrong audience...).</summary>
-    public const string AuthenticationFailed = "authentication-failed";
+    public const string AuthenticationFailed = ArcpProblemNames.AuthenticationFailed;
 
     /// <summary><c>service-unavailable</c>: the server cannot check proofs now; retry after <c>Retry-After</c>.</summary>
-    public const string ServiceUnavailable = "service-unavailable";
+    public const string ServiceUnavailable = ArcpProblemNames.ServiceUnavailable;
 
     /// <summary>The <c>type</c> URI.</summary>
     public string? Type { get; init; }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
+using StackExchange.Redis.KeyspaceIsolation;
 
 namespace Arcp.DPoP.StackExchangeRedis;
 
@@ -41,7 +42,8 @@ public sealed class RedisDPoPReplayCache : IDPoPReplayCache, IAsyncDisposable
     private readonly CancellationTokenSource _disposed = new();
     private readonly Lock _gate = new();
     private Task? _connecting;
-    private IConnectionMultiplexer? _connection;
+    private readonly PendingAddPool _pending;
+    private ReplayConnection? _connection;
     private bool _ownsConnection;
 
     /// <summary>Creates the cache.</summary>
@@ -57,23 +59,47 @@ public sealed class RedisDPoPReplayCache : IDPoPReplayCache, IAsyncDisposable
         _timeProvider = timeProvider;
         _services = services;
         _logger = (services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger<RedisDPoPReplayCache>();
+        _pending = new PendingAddPool(_options.Timeout);
     }
 
     /// <inheritdoc />
-    public async ValueTask<bool> TryAddAsync(string key, DateTimeOffset expiresAt, CancellationToken cancellationToken = default)
+    public ValueTask<bool> TryAddAsync(string key, DateTimeOffset expiresAt, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
-        cancellationToken.ThrowIfCancellationRequested();
-        var connection = Connected();
-        var timeToLive = expiresAt - _timeProvider.GetUtcNow();
-        if (timeToLive < MinimumTimeToLive)
+        if (cancellationToken.IsCancellationRequested)
         {
-            timeToLive = MinimumTimeToLive;
+            return ValueTask.FromCanceled<bool>(cancellationToken);
         }
 
-        // SET key 1 PX ttl NX: one round trip, atomic on the server.
-        var set = connection.GetDatabase(_options.Database).StringSetAsync(_options.KeyPrefix + key, Used, timeToLive, When.NotExists);
-        return await WithinTimeoutAsync(set, cancellationToken).ConfigureAwait(false);
+        Task<bool> set;
+        try
+        {
+            var replay = Connected().Replay;
+            var timeToLive = expiresAt - _timeProvider.GetUtcNow();
+            if (timeToLive < MinimumTimeToLive)
+            {
+                timeToLive = MinimumTimeToLive;
+            }
+
+            // SET key 1 PX ttl NX: one round trip, atomic on the server. Concurrent requests' commands share the one
+            // connection and are pipelined by StackExchange.Redis; the key prefix is added as bytes as it is written.
+            set = replay.StringSetAsync(key, Used, timeToLive, When.NotExists);
+        }
+        catch (RedisException ex)
+        {
+            return ValueTask.FromException<bool>(ex);
+        }
+
+        // Per request nothing is allocated here beyond StackExchange.Redis's own command and task.
+        if (set.IsCompleted)
+        {
+            return new ValueTask<bool>(set);
+        }
+
+        var pending = _pending.Rent();
+        return pending is not null
+            ? pending.Start(set, cancellationToken)
+            : new ValueTask<bool>(WithinTimeoutAsync(set, cancellationToken)); // more adds in flight than the pool holds
     }
 
     /// <summary>
@@ -86,7 +112,7 @@ public sealed class RedisDPoPReplayCache : IDPoPReplayCache, IAsyncDisposable
     /// <summary>Asks Redis for a <c>PING</c>: how long the store takes to answer. Throws when it cannot answer in time.</summary>
     /// <param name="cancellationToken">Stops waiting.</param>
     public async Task<TimeSpan> PingAsync(CancellationToken cancellationToken = default) =>
-        await WithinTimeoutAsync(Connected().GetDatabase(_options.Database).PingAsync(), cancellationToken).ConfigureAwait(false);
+        await WithinTimeoutAsync(Connected().Multiplexer.GetDatabase(_options.Database).PingAsync(), cancellationToken).ConfigureAwait(false);
 
     /// <summary>
     /// Redis's <c>maxmemory-policy</c> when it may evict keys (anything but <c>noeviction</c>: the replay entries
@@ -97,7 +123,7 @@ public sealed class RedisDPoPReplayCache : IDPoPReplayCache, IAsyncDisposable
     {
         // INFO through the database (the primary the replay keys go to): IServer.Info needs admin mode, and managed
         // Redis services often disable CONFIG, not INFO.
-        var info = await WithinTimeoutAsync(Connected().GetDatabase(_options.Database).ExecuteAsync("INFO", "memory"), cancellationToken).ConfigureAwait(false);
+        var info = await WithinTimeoutAsync(Connected().Multiplexer.GetDatabase(_options.Database).ExecuteAsync("INFO", "memory"), cancellationToken).ConfigureAwait(false);
         string? text = info.IsNull ? null : info.ToString();
         foreach (string line in (text ?? string.Empty).Split('\n'))
         {
@@ -132,7 +158,8 @@ public sealed class RedisDPoPReplayCache : IDPoPReplayCache, IAsyncDisposable
             }
 
             _disposed.Cancel(); // stops the retries; a connection that opens later is closed by the connecting task
-            owned = _ownsConnection ? _connection : null;
+            _pending.Dispose();
+            owned = _ownsConnection ? _connection?.Multiplexer : null;
         }
 
         if (owned is not null)
@@ -156,7 +183,10 @@ public sealed class RedisDPoPReplayCache : IDPoPReplayCache, IAsyncDisposable
                     if (!disposed)
                     {
                         _ownsConnection = owned;
-                        Volatile.Write(ref _connection, connection);
+                        // The replay keys' database, with the key prefix StackExchange.Redis writes as bytes before
+                        // each key: no string is made per request to prefix it.
+                        var replay = connection.GetDatabase(_options.Database).WithKeyPrefix(_options.KeyPrefix);
+                        Volatile.Write(ref _connection, new ReplayConnection(connection, replay));
                     }
                 }
 
@@ -167,6 +197,7 @@ public sealed class RedisDPoPReplayCache : IDPoPReplayCache, IAsyncDisposable
                 }
 
                 RedisLog.Connected(_logger, connection.IsConnected);
+
                 return;
             }
             catch (Exception ex) when (!stopping.IsCancellationRequested)
@@ -206,7 +237,7 @@ public sealed class RedisDPoPReplayCache : IDPoPReplayCache, IAsyncDisposable
     }
 
     // The connection, or an exception at once: no request waits for a connection to be made.
-    private IConnectionMultiplexer Connected()
+    private ReplayConnection Connected()
     {
         var connection = Volatile.Read(ref _connection);
         if (connection is null)
@@ -216,7 +247,7 @@ public sealed class RedisDPoPReplayCache : IDPoPReplayCache, IAsyncDisposable
                 "The DPoP replay store has no Redis connection yet; it is connecting in the background.");
         }
 
-        if (!connection.IsConnected)
+        if (!connection.Multiplexer.IsConnected)
         {
             throw new RedisConnectionException(ConnectionFailureType.UnableToConnect,
                 "The DPoP replay store is not connected to Redis; it reconnects in the background.");
@@ -249,4 +280,7 @@ public sealed class RedisDPoPReplayCache : IDPoPReplayCache, IAsyncDisposable
 
     private static void Observe(Task task) =>
         task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+
+    // The connection and the prefixed database the replay keys go to, published together.
+    private sealed record ReplayConnection(IConnectionMultiplexer Multiplexer, IDatabase Replay);
 }

@@ -39,7 +39,7 @@ public static class DPoPDefaults
     public const string ConfigurationSectionPrefix = "Authentication:Schemes";
 
     /// <summary>The base of every problem <c>type</c> URI the handler writes.</summary>
-    public const string ProblemTypeBaseUri = "https://arcp.0x001.tech/docs/problems/";
+    public const string ProblemTypeBaseUri = ArcpProblemNames.BaseUri;
 
     /// <summary>The name of the <see cref="System.Diagnostics.Metrics.Meter"/> the handler reports to.</summary>
     public const string MeterName = "Arcp.DPoP";

@@ -207,4 +207,7 @@ public class DPoPOptions : AuthenticationSchemeOptions
         get => (DPoPEvents)base.Events!;
         set => base.Events = value;
     }
+
+    /// <summary>The scheme's clock: <see cref="AuthenticationSchemeOptions.TimeProvider"/>, or the system's when none is set.</summary>
+    internal TimeProvider Clock => TimeProvider ?? TimeProvider.System;
 }

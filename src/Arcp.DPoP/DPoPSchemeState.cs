@@ -14,8 +14,9 @@ internal sealed class DPoPSchemeState
 {
     private readonly TokenValidationParameters _parameters;
 
-    public DPoPSchemeState(string scheme, DPoPOptions options, DPoPHostPolicy? hostPolicy)
+    public DPoPSchemeState(string scheme, DPoPOptions options, DPoPHostPolicy? hostPolicy, DPoPMetrics? metrics = null)
     {
+        Metrics = metrics;
         Validator = new DPoPProofValidator(options);
         TokenCache = options.CacheValidatedTokens ? new ValidatedTokenCache(options) : null;
         HostPolicy = hostPolicy;
@@ -113,6 +114,9 @@ internal sealed class DPoPSchemeState
     }
 
     public DPoPProofValidator Validator { get; }
+
+    /// <summary>The meter's instruments, resolved once for the scheme rather than on every request.</summary>
+    public DPoPMetrics? Metrics { get; }
 
     public ValidatedTokenCache? TokenCache { get; }
 

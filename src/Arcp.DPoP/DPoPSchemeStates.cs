@@ -14,13 +14,15 @@ internal sealed class DPoPSchemeStates
     private readonly ConditionalWeakTable<DPoPOptions, DPoPSchemeState> _states = [];
     private readonly IHostEnvironment? _environment;
     private readonly IOptionsMonitor<HostFilteringOptions>? _hostFiltering;
+    private readonly DPoPMetrics? _metrics;
 
     public DPoPSchemeStates(IServiceProvider services)
     {
         _environment = services.GetService(typeof(IHostEnvironment)) as IHostEnvironment;
         _hostFiltering = services.GetService(typeof(IOptionsMonitor<HostFilteringOptions>)) as IOptionsMonitor<HostFilteringOptions>;
+        _metrics = services.GetService(typeof(DPoPMetrics)) as DPoPMetrics;
     }
 
     public DPoPSchemeState Get(string scheme, DPoPOptions options) =>
-        _states.GetValue(options, o => new DPoPSchemeState(scheme, o, DPoPHostPolicy.Resolve(o, _environment, _hostFiltering?.CurrentValue)));
+        _states.GetValue(options, o => new DPoPSchemeState(scheme, o, DPoPHostPolicy.Resolve(o, _environment, _hostFiltering?.CurrentValue), _metrics));
 }

@@ -14,6 +14,23 @@ public sealed class DPoPEndToEndTests : IClassFixture<SampleApiFactory>
         _factory = factory;
     }
 
+    /// <summary>An agent of the sample API: a client, a key and an access token bound to that key.</summary>
+    private sealed record Agent(HttpClient Client, TestKey Key, string Token) : IDisposable
+    {
+        public void Dispose()
+        {
+            Client.Dispose();
+            Key.Dispose();
+        }
+    }
+
+    private async Task<Agent> NewAgentAsync(string algorithm = "ES256", string? agentId = null)
+    {
+        var client = _factory.CreateClient();
+        var key = TestKey.Create(algorithm);
+        return new Agent(client, key, await _factory.GetTokenAsync(client, key, agentId));
+    }
+
     private async Task<HttpResponseMessage> SendAsync(HttpClient client, TestKey key, string token, string path = Register, HttpMethod? method = null, string scheme = "DPoP")
     {
         method ??= HttpMethod.Post;
@@ -31,9 +48,8 @@ public sealed class DPoPEndToEndTests : IClassFixture<SampleApiFactory>
     [InlineData("PS256")]
     public async Task An_agent_registers_with_a_bound_token_and_a_proof(string algorithm)
     {
-        using var client = _factory.CreateClient();
-        using var key = TestKey.Create(algorithm);
-        string token = await _factory.GetTokenAsync(client, key, "agent-" + algorithm.ToLowerInvariant());
+        using var agent = await NewAgentAsync(algorithm: algorithm, agentId: "agent-" + algorithm.ToLowerInvariant());
+        var (client, key, token) = agent;
 
         using var response = await SendAsync(client, key, token);
         string body = await response.Content.ReadAsStringAsync();
@@ -46,9 +62,8 @@ public sealed class DPoPEndToEndTests : IClassFixture<SampleApiFactory>
     [Fact]
     public async Task A_minimal_api_endpoint_is_protected_the_same_way()
     {
-        using var client = _factory.CreateClient();
-        using var key = TestKey.Create();
-        string token = await _factory.GetTokenAsync(client, key, "minimal");
+        using var agent = await NewAgentAsync(agentId: "minimal");
+        var (client, key, token) = agent;
         using var ok = await SendAsync(client, key, token, "/agents/me", HttpMethod.Get);
         Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
         Assert.Contains(key.Jkt, await ok.Content.ReadAsStringAsync(), StringComparison.Ordinal);
@@ -86,9 +101,8 @@ public sealed class DPoPEndToEndTests : IClassFixture<SampleApiFactory>
     [Fact]
     public async Task A_bound_token_downgraded_to_bearer_without_proof_is_refused()
     {
-        using var client = _factory.CreateClient();
-        using var key = TestKey.Create();
-        string token = await _factory.GetTokenAsync(client, key);
+        using var agent = await NewAgentAsync();
+        var (client, key, token) = agent;
 
         using var bearer = SampleApiFactory.Request(HttpMethod.Post, Register, token, proof: null, scheme: "Bearer");
         using var response = await client.SendAsync(bearer);
@@ -104,9 +118,8 @@ public sealed class DPoPEndToEndTests : IClassFixture<SampleApiFactory>
     [Fact]
     public async Task A_bound_token_sent_as_bearer_with_its_proof_is_accepted()
     {
-        using var client = _factory.CreateClient();
-        using var key = TestKey.Create();
-        string token = await _factory.GetTokenAsync(client, key);
+        using var agent = await NewAgentAsync();
+        var (client, key, token) = agent;
         using var response = await SendAsync(client, key, token, scheme: "Bearer");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
@@ -130,9 +143,8 @@ public sealed class DPoPEndToEndTests : IClassFixture<SampleApiFactory>
     [Fact]
     public async Task A_replayed_proof_is_refused()
     {
-        using var client = _factory.CreateClient();
-        using var key = TestKey.Create();
-        string token = await _factory.GetTokenAsync(client, key);
+        using var agent = await NewAgentAsync();
+        var (client, key, token) = agent;
         string proof = _factory.Proof(key, "POST", Register, token).Build();
 
         using var first = await client.SendAsync(SampleApiFactory.Request(HttpMethod.Post, Register, token, proof));
@@ -145,9 +157,8 @@ public sealed class DPoPEndToEndTests : IClassFixture<SampleApiFactory>
     [Fact]
     public async Task A_proof_refused_for_another_reason_does_not_use_up_its_jti()
     {
-        using var client = _factory.CreateClient();
-        using var key = TestKey.Create();
-        string token = await _factory.GetTokenAsync(client, key);
+        using var agent = await NewAgentAsync();
+        var (client, key, token) = agent;
         string proof = _factory.Proof(key, "POST", Register, token).Build();
 
         // Sent with the Bearer scheme and a foreign Authorization token first: refused before replay is recorded.
@@ -162,9 +173,8 @@ public sealed class DPoPEndToEndTests : IClassFixture<SampleApiFactory>
     [Fact]
     public async Task Of_64_concurrent_requests_with_one_proof_exactly_one_succeeds()
     {
-        using var client = _factory.CreateClient();
-        using var key = TestKey.Create();
-        string token = await _factory.GetTokenAsync(client, key);
+        using var agent = await NewAgentAsync();
+        var (client, key, token) = agent;
         string proof = _factory.Proof(key, "POST", Register, token).Build();
 
         var statuses = await SampleApiFactory.SendConcurrentlyAsync([client], Register, token, proof);
@@ -225,9 +235,8 @@ public sealed class DPoPEndToEndTests : IClassFixture<SampleApiFactory>
     [Fact]
     public async Task Two_DPoP_headers_or_a_comma_joined_value_are_refused()
     {
-        using var client = _factory.CreateClient();
-        using var key = TestKey.Create();
-        string token = await _factory.GetTokenAsync(client, key);
+        using var agent = await NewAgentAsync();
+        var (client, key, token) = agent;
         string proof1 = _factory.Proof(key, "POST", Register, token).Build();
         string proof2 = _factory.Proof(key, "POST", Register, token).Build();
 
@@ -245,9 +254,8 @@ public sealed class DPoPEndToEndTests : IClassFixture<SampleApiFactory>
     [Fact]
     public async Task A_token_with_a_bad_signature_or_audience_or_expiry_is_an_authentication_failure()
     {
-        using var client = _factory.CreateClient();
-        using var key = TestKey.Create();
-        string token = await _factory.GetTokenAsync(client, key);
+        using var agent = await NewAgentAsync();
+        var (client, key, token) = agent;
 
         string tampered = token[..^4] + (token[^4] == 'A' ? "BBBB" : "AAAA");
         using var r1 = await SendAsync(client, key, tampered);
@@ -283,9 +291,8 @@ public sealed class DPoPEndToEndTests : IClassFixture<SampleApiFactory>
     [Fact]
     public async Task A_proof_for_another_method_or_uri_is_refused()
     {
-        using var client = _factory.CreateClient();
-        using var key = TestKey.Create();
-        string token = await _factory.GetTokenAsync(client, key);
+        using var agent = await NewAgentAsync();
+        var (client, key, token) = agent;
 
         using var wrongMethod = SampleApiFactory.Request(HttpMethod.Post, Register, token, _factory.Proof(key, "GET", Register, token).Build());
         using var r1 = await client.SendAsync(wrongMethod);
@@ -301,9 +308,8 @@ public sealed class DPoPEndToEndTests : IClassFixture<SampleApiFactory>
     [Fact]
     public async Task The_query_string_is_not_part_of_htu()
     {
-        using var client = _factory.CreateClient();
-        using var key = TestKey.Create();
-        string token = await _factory.GetTokenAsync(client, key);
+        using var agent = await NewAgentAsync();
+        var (client, key, token) = agent;
         using var response = await SendAsync(client, key, token, Register + "?source=test&x=%2F");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
@@ -311,9 +317,8 @@ public sealed class DPoPEndToEndTests : IClassFixture<SampleApiFactory>
     [Fact]
     public async Task An_authenticated_agent_without_the_scope_gets_a_403_problem()
     {
-        using var client = _factory.CreateClient();
-        using var key = TestKey.Create();
-        string token = await _factory.GetTokenAsync(client, key);
+        using var agent = await NewAgentAsync();
+        var (client, key, token) = agent;
         using var response = await SendAsync(client, key, token, "/agents", HttpMethod.Get);
         var problem = await Problem.AssertAsync(response, "insufficient-permissions", HttpStatusCode.Forbidden);
         Assert.Equal("Insufficient Permissions", problem.GetProperty("title").GetString());
@@ -337,9 +342,8 @@ public sealed class DPoPEndToEndTests : IClassFixture<SampleApiFactory>
     [MemberData(nameof(HostileProofs))]
     public async Task Hostile_proofs_get_a_4xx_problem_never_a_500(string description, string kind)
     {
-        using var client = _factory.CreateClient();
-        using var key = TestKey.Create();
-        string token = await _factory.GetTokenAsync(client, key);
+        using var agent = await NewAgentAsync();
+        var (client, key, token) = agent;
         if (kind == "offcurve")
         {
             // Bound to the off-curve key itself, so the binding (checked before the signature) passes and the key import is what refuses it.
@@ -368,9 +372,8 @@ public sealed class DPoPEndToEndTests : IClassFixture<SampleApiFactory>
     [MemberData(nameof(HostileEd25519Proofs))]
     public async Task Hostile_Ed25519_proofs_are_dpop_invalid_with_the_reason(string kind, string expectedDetail)
     {
-        using var client = _factory.CreateClient();
-        using var key = TestKey.Create("EdDSA");
-        string token = await _factory.GetTokenAsync(client, key);
+        using var agent = await NewAgentAsync(algorithm: "EdDSA");
+        var (client, key, token) = agent;
         var builder = _factory.Proof(key, "POST", Register, token);
         byte[] identity = new byte[32];
         identity[0] = 1;

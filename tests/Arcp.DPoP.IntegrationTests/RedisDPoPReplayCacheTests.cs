@@ -23,7 +23,9 @@ public sealed class RedisDPoPReplayCacheTests : IClassFixture<RedisServer>, IAsy
     public async Task InitializeAsync()
     {
         _cache = new RedisDPoPReplayCache(
-            Options.Create(new RedisDPoPReplayCacheOptions { Configuration = _redis.Configuration, KeyPrefix = _prefix }),
+            // These tests are not about the timeout (RedisTimeoutTests are): in a fresh test process on a busy 2-core
+            // machine the thread pool can stall for more than the default 500 ms while the first tests start.
+            Options.Create(new RedisDPoPReplayCacheOptions { Configuration = _redis.Configuration, KeyPrefix = _prefix, Timeout = TimeSpan.FromSeconds(10) }),
             TimeProvider.System,
             new ServiceCollection().BuildServiceProvider());
         await _cache.ConnectAsync();

@@ -140,6 +140,56 @@ public sealed class RedisTimeoutTests
     }
 
     [Fact]
+    public async Task Adds_that_timed_out_or_were_aborted_while_Redis_hung_leave_the_adds_after_them_exact()
+    {
+        // More adds in flight than the cache keeps ready to wait (256), so its fallback is used too; their late
+        // answers arrive after Redis resumes, while the same waiting objects serve new adds.
+        const int Count = 300;
+        var redis = new RedisServer();
+        await redis.StartAsync();
+        var cache = new RedisDPoPReplayCache(
+            Options.Create(new RedisDPoPReplayCacheOptions { Configuration = redis.Configuration, Timeout = TimeSpan.FromMilliseconds(300) }),
+            TimeProvider.System,
+            new ServiceCollection().BuildServiceProvider());
+        try
+        {
+            await cache.ConnectAsync();
+            Assert.True(await cache.TryAddAsync("warm-up", DateTimeOffset.UtcNow.AddSeconds(60)));
+            await redis.PauseAsync();
+
+            using var aborted = new CancellationTokenSource(TimeSpan.FromMilliseconds(50));
+            var expires = DateTimeOffset.UtcNow.AddSeconds(60);
+            var stopwatch = Stopwatch.StartNew();
+            var hung = Enumerable.Range(0, Count)
+                .Select(i => cache.TryAddAsync($"hung-{i}", expires, i % 2 == 0 ? aborted.Token : CancellationToken.None).AsTask())
+                .ToArray();
+            for (int i = 0; i < Count; i++)
+            {
+                var failure = await Record.ExceptionAsync(() => hung[i]);
+                Assert.True(i % 2 == 0 ? failure is OperationCanceledException : failure is TimeoutException, $"add {i}: {failure}");
+            }
+
+            _output.WriteLine($"{Count} hung adds given up in {stopwatch.Elapsed.TotalMilliseconds:0} ms");
+            Assert.True(stopwatch.Elapsed < Fast, $"the hung adds took {stopwatch.Elapsed.TotalMilliseconds:0} ms");
+
+            await redis.ResumeAsync();
+            var twice = Enumerable.Range(0, 2 * Count)
+                .Select(i => cache.TryAddAsync($"after-{i % Count}", expires).AsTask())
+                .ToArray();
+            bool[] results = await Task.WhenAll(twice);
+            for (int i = 0; i < Count; i++)
+            {
+                Assert.True(results[i] ^ results[i + Count], $"key after-{i}: accepted {(results[i] ? 2 : 0)} times");
+            }
+        }
+        finally
+        {
+            await redis.StopAsync();
+            await cache.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task The_health_check_is_Degraded_when_Redis_may_evict_replay_keys()
     {
         var redis = new RedisServer(["--maxmemory-policy", "allkeys-lru"]);

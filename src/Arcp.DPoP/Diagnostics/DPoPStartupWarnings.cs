@@ -42,34 +42,34 @@ internal sealed class DPoPStartupWarnings : IHostedService
             !string.IsNullOrEmpty(parameters.ValidIssuer) || (parameters.ValidIssuers?.Any() ?? false) || parameters.IssuerValidator is not null;
         if (parameters.ValidateIssuer && !hasIssuer)
         {
-            Log.NoIssuerToValidate(_logger, scheme);
+            DPoPLog.NoIssuerToValidate(_logger, scheme);
         }
 
         if (!parameters.ValidateIssuer)
         {
-            Log.TokenCheckDisabled(_logger, scheme, "ValidateIssuer",
+            DPoPLog.TokenCheckDisabled(_logger, scheme, "ValidateIssuer",
                 "tokens from any issuer whose signature verifies are accepted; keep it on unless the issuer's tokens carry no iss (ARCP's shared-secret mode).");
         }
 
         if (!parameters.ValidateAudience)
         {
-            Log.TokenCheckDisabled(_logger, scheme, "ValidateAudience",
+            DPoPLog.TokenCheckDisabled(_logger, scheme, "ValidateAudience",
                 "tokens the issuer made for any other API, or for no API, are accepted here; keep it on unless the issuer's tokens carry no aud (ARCP's post-registration tokens).");
         }
 
         if (!parameters.ValidateLifetime)
         {
-            Log.TokenCheckDisabled(_logger, scheme, "ValidateLifetime", "expired access tokens are accepted.");
+            DPoPLog.TokenCheckDisabled(_logger, scheme, "ValidateLifetime", "expired access tokens are accepted.");
         }
 
         if (!parameters.RequireSignedTokens)
         {
-            Log.TokenCheckDisabled(_logger, scheme, "RequireSignedTokens", "unsigned access tokens are accepted.");
+            DPoPLog.TokenCheckDisabled(_logger, scheme, "RequireSignedTokens", "unsigned access tokens are accepted.");
         }
 
         if (!parameters.RequireExpirationTime)
         {
-            Log.TokenCheckDisabled(_logger, scheme, "RequireExpirationTime", "access tokens that never expire are accepted.");
+            DPoPLog.TokenCheckDisabled(_logger, scheme, "RequireExpirationTime", "access tokens that never expire are accepted.");
         }
     }
 }

@@ -118,7 +118,7 @@ public sealed class DataProtectionDPoPNonceService : IDPoPNonceService
 
     private static long Window(DPoPOptions options) => Math.Max(1, (long)options.NonceLifetime.TotalSeconds / 2);
 
-    private static long Now(DPoPOptions options) => (options.TimeProvider ?? TimeProvider.System).GetUtcNow().ToUnixTimeSeconds();
+    private static long Now(DPoPOptions options) => options.Clock.GetUtcNow().ToUnixTimeSeconds();
 
     private sealed record CurrentNonce(long WindowStart, string Value);
 }

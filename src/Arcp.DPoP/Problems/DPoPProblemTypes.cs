@@ -7,28 +7,28 @@ namespace Arcp.DPoP;
 public static class DPoPProblemTypes
 {
     /// <summary><c>dpop-required</c> (401): a bound token came without a proof.</summary>
-    public static DPoPProblemType DPoPRequired { get; } = new("dpop-required", 401, "DPoP Proof Required");
+    public static DPoPProblemType DPoPRequired { get; } = new(ArcpProblemNames.DPoPRequired, 401, "DPoP Proof Required");
 
     /// <summary><c>dpop-invalid</c> (401): a proof came but failed a check.</summary>
-    public static DPoPProblemType DPoPInvalid { get; } = new("dpop-invalid", 401, "Invalid DPoP Proof");
+    public static DPoPProblemType DPoPInvalid { get; } = new(ArcpProblemNames.DPoPInvalid, 401, "Invalid DPoP Proof");
 
     /// <summary><c>dpop-binding-mismatch</c> (401): the proof key is not the key the token is bound to.</summary>
-    public static DPoPProblemType DPoPBindingMismatch { get; } = new("dpop-binding-mismatch", 401, "DPoP Key Mismatch");
+    public static DPoPProblemType DPoPBindingMismatch { get; } = new(ArcpProblemNames.BindingMismatch, 401, "DPoP Key Mismatch");
 
     /// <summary><c>token-not-dpop-bound</c> (401): DPoP is required but the token has no <c>cnf.jkt</c>.</summary>
-    public static DPoPProblemType TokenNotDPoPBound { get; } = new("token-not-dpop-bound", 401, "Token Not DPoP Bound");
+    public static DPoPProblemType TokenNotDPoPBound { get; } = new(ArcpProblemNames.TokenNotDPoPBound, 401, "Token Not DPoP Bound");
 
     /// <summary><c>authentication-failed</c> (401): the access token itself, or the <c>Authorization</c> header, failed.</summary>
-    public static DPoPProblemType AuthenticationFailed { get; } = new("authentication-failed", 401, "Authentication Failed");
+    public static DPoPProblemType AuthenticationFailed { get; } = new(ArcpProblemNames.AuthenticationFailed, 401, "Authentication Failed");
 
     /// <summary><c>insufficient-permissions</c> (403): authenticated, but the authorization policy refused the request.</summary>
-    public static DPoPProblemType InsufficientPermissions { get; } = new("insufficient-permissions", 403, "Insufficient Permissions");
+    public static DPoPProblemType InsufficientPermissions { get; } = new(ArcpProblemNames.InsufficientPermissions, 403, "Insufficient Permissions");
 
     /// <summary>
     /// <c>service-unavailable</c> (503): the replay cache cannot answer, so the request is refused (fail closed) with
     /// <c>Retry-After</c>. This type is an Arcp.DPoP addition under the ARCP base; ARCP's catalogue has no 503 type.
     /// </summary>
-    public static DPoPProblemType ServiceUnavailable { get; } = new("service-unavailable", 503, "Service Unavailable");
+    public static DPoPProblemType ServiceUnavailable { get; } = new(ArcpProblemNames.ServiceUnavailable, 503, "Service Unavailable");
 
     /// <summary>The RFC 6750 error code for an invalid access token.</summary>
     public const string InvalidTokenError = "invalid_token";

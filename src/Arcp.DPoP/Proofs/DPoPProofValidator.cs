@@ -289,7 +289,7 @@ public sealed class DPoPProofValidator
         {
             failure = new(DPoPFailureCode.ProofTypeInvalid, typ is null
                 ? "The DPoP proof has no 'typ' header; it must be 'dpop+jwt'."
-                : $"The DPoP proof's typ is '{Sanitize.ForDetail(typ)}'; it must be 'dpop+jwt'.");
+                : $"The DPoP proof's typ is '{QuotedValue.ForDetail(typ)}'; it must be 'dpop+jwt'.");
             return false;
         }
 
@@ -306,7 +306,7 @@ public sealed class DPoPProofValidator
             string why = alg.Equals("none", StringComparison.OrdinalIgnoreCase) ? "an unsigned proof proves nothing"
                 : alg.StartsWith("HS", StringComparison.OrdinalIgnoreCase) ? "a symmetric (MAC) algorithm cannot prove possession of a public key"
                 : "it is not on this API's allow-list";
-            failure = new(DPoPFailureCode.ProofAlgorithmNotAllowed, $"The DPoP proof's alg '{Sanitize.ForDetail(alg)}' is not allowed: {why}. Use one of: {_allowedList}.");
+            failure = new(DPoPFailureCode.ProofAlgorithmNotAllowed, $"The DPoP proof's alg '{QuotedValue.ForDetail(alg)}' is not allowed: {why}. Use one of: {_allowedList}.");
             return false;
         }
 
@@ -422,14 +422,14 @@ public sealed class DPoPProofValidator
 
         if (!string.Equals(jwk.Kty, algorithm.KeyType, StringComparison.Ordinal))
         {
-            return KeyInvalid($"alg {algorithm.Name} needs a key of kty '{algorithm.KeyType}', but the jwk's kty is '{Sanitize.ForDetail(jwk.Kty)}'");
+            return KeyInvalid($"alg {algorithm.Name} needs a key of kty '{algorithm.KeyType}', but the jwk's kty is '{QuotedValue.ForDetail(jwk.Kty)}'");
         }
 
         if (jwk.Alg is not null && !string.Equals(jwk.Alg, algorithm.Name, StringComparison.Ordinal) &&
             !(algorithm.IsEdDsa && DPoPAlgorithm.Find(jwk.Alg) is { IsEdDsa: true }))
         {
             // EdDSA (RFC 8037) and Ed25519 (RFC 9864) name the same signatures with the same keys: either fits either.
-            return KeyInvalid($"the jwk is for alg '{Sanitize.ForDetail(jwk.Alg)}' but the proof is signed with {algorithm.Name}");
+            return KeyInvalid($"the jwk is for alg '{QuotedValue.ForDetail(jwk.Alg)}' but the proof is signed with {algorithm.Name}");
         }
 
         if (algorithm.IsEdDsa)
@@ -441,7 +441,7 @@ public sealed class DPoPProofValidator
         {
             if (!string.Equals(jwk.Crv, algorithm.Curve, StringComparison.Ordinal))
             {
-                return KeyInvalid($"alg {algorithm.Name} needs curve {algorithm.Curve}, but the jwk's crv is '{Sanitize.ForDetail(jwk.Crv)}'");
+                return KeyInvalid($"alg {algorithm.Name} needs curve {algorithm.Curve}, but the jwk's crv is '{QuotedValue.ForDetail(jwk.Crv)}'");
             }
 
             if (!IsCoordinate(jwk.X, algorithm.CoordinateSize) || !IsCoordinate(jwk.Y, algorithm.CoordinateSize))
@@ -514,7 +514,7 @@ public sealed class DPoPProofValidator
             case "X25519" or "X448":
                 return KeyInvalid($"crv {jwk.Crv} is a key-agreement (ECDH) key, which cannot sign; alg {algorithm.Name} needs an Ed25519 key");
             default:
-                return KeyInvalid($"alg {algorithm.Name} needs crv Ed25519, but the jwk's crv is '{Sanitize.ForDetail(jwk.Crv)}'");
+                return KeyInvalid($"alg {algorithm.Name} needs crv Ed25519, but the jwk's crv is '{QuotedValue.ForDetail(jwk.Crv)}'");
         }
 
         if (jwk.Y is not null)
@@ -652,7 +652,7 @@ public sealed class DPoPProofValidator
 
         if (!string.Equals(parsed.Htm, httpMethod, StringComparison.Ordinal))
         {
-            return new(DPoPFailureCode.HtmMismatch, $"The DPoP proof's htm '{Sanitize.ForDetail(parsed.Htm)}' does not match the request method '{httpMethod}' (the comparison is case-sensitive).");
+            return new(DPoPFailureCode.HtmMismatch, $"The DPoP proof's htm '{QuotedValue.ForDetail(parsed.Htm)}' does not match the request method '{httpMethod}' (the comparison is case-sensitive).");
         }
 
         // RFC 9449 §4.3 item 9.
@@ -666,12 +666,12 @@ public sealed class DPoPProofValidator
         string? htuError = null;
         if (actualHtu is null && !HtuNormalizer.TryNormalize(parsed.Htu, out actualHtu, out htuError))
         {
-            return new(DPoPFailureCode.HtuMismatch, $"The DPoP proof's htu '{Sanitize.ForDetail(parsed.Htu)}' is not usable: {htuError}. It must be the request URI, '{expectedHtu}'.");
+            return new(DPoPFailureCode.HtuMismatch, $"The DPoP proof's htu '{QuotedValue.ForDetail(parsed.Htu)}' is not usable: {htuError}. It must be the request URI, '{expectedHtu}'.");
         }
 
         if (!string.Equals(actualHtu, expectedHtu, StringComparison.Ordinal))
         {
-            return new(DPoPFailureCode.HtuMismatch, $"The DPoP proof's htu '{Sanitize.ForDetail(parsed.Htu)}' does not match the request URI '{expectedHtu}' (compared without query and fragment, after RFC 3986 normalisation).");
+            return new(DPoPFailureCode.HtuMismatch, $"The DPoP proof's htu '{QuotedValue.ForDetail(parsed.Htu)}' does not match the request URI '{expectedHtu}' (compared without query and fragment, after RFC 3986 normalisation).");
         }
 
         // RFC 9449 §4.3 item 11: within an acceptable window.
@@ -710,7 +710,7 @@ public sealed class DPoPProofValidator
             return new(DPoPFailureCode.IatInvalid, "The DPoP proof's iat is not a NumericDate (a JSON number of seconds since the epoch).");
         }
 
-        double now = (_options.TimeProvider ?? TimeProvider.System).GetUtcNow().ToUnixTimeMilliseconds() / 1000.0;
+        double now = _options.Clock.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0;
         double age = now - parsed.Iat;
         double lifetime = _options.ProofLifetime.TotalSeconds;
         double skew = _options.ClockSkew.TotalSeconds;

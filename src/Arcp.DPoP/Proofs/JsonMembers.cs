@@ -25,7 +25,7 @@ internal static class JsonMembers
             string name = reader.GetString()!;
             if (!seen.Add(name))
             {
-                return duplicate(Sanitize.ForDetail(name));
+                return duplicate(QuotedValue.ForDetail(name));
             }
 
             reader.Read();

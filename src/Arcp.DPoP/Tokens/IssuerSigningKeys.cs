@@ -54,10 +54,10 @@ internal static class IssuerSigningKeys
     /// <summary>Why this JWK cannot verify access tokens here, in words for a problem detail; null when it can.</summary>
     public static string? DescribeUnusable(JsonWebKey jwk)
     {
-        string kty = Sanitize.ForDetail(jwk.Kty);
+        string kty = QuotedValue.ForDetail(jwk.Kty);
         if (!string.IsNullOrEmpty(jwk.Use) && !string.Equals(jwk.Use, "sig", StringComparison.Ordinal))
         {
-            return $"kty '{kty}' with use '{Sanitize.ForDetail(jwk.Use)}' (not a signing key)";
+            return $"kty '{kty}' with use '{QuotedValue.ForDetail(jwk.Use)}' (not a signing key)";
         }
 
         switch (jwk.Kty)
@@ -65,11 +65,11 @@ internal static class IssuerSigningKeys
             case "RSA":
                 return null;
             case "EC":
-                return jwk.Crv is "P-256" or "P-384" or "P-521" ? null : $"kty 'EC' crv '{Sanitize.ForDetail(jwk.Crv)}'";
+                return jwk.Crv is "P-256" or "P-384" or "P-521" ? null : $"kty 'EC' crv '{QuotedValue.ForDetail(jwk.Crv)}'";
             case "OKP":
                 if (!string.Equals(jwk.Crv, "Ed25519", StringComparison.Ordinal))
                 {
-                    return $"kty 'OKP' crv '{Sanitize.ForDetail(jwk.Crv)}'";
+                    return $"kty 'OKP' crv '{QuotedValue.ForDetail(jwk.Crv)}'";
                 }
 
                 if (!string.IsNullOrEmpty(jwk.D))
@@ -79,7 +79,7 @@ internal static class IssuerSigningKeys
 
                 if (!string.IsNullOrEmpty(jwk.Alg) && !Ed25519SecurityKey.IsEd25519Algorithm(jwk.Alg))
                 {
-                    return $"kty 'OKP' crv 'Ed25519' with alg '{Sanitize.ForDetail(jwk.Alg)}'";
+                    return $"kty 'OKP' crv 'Ed25519' with alg '{QuotedValue.ForDetail(jwk.Alg)}'";
                 }
 
                 if (TryCreateEd25519(jwk) is null)

@@ -26,7 +26,7 @@ internal static class TokenSigningFailure
         string kid = token.Kid;
         if (!IssuerSigningKeys.SupportedAlgorithms.Contains(alg, StringComparer.Ordinal))
         {
-            return $"The access token is signed with alg '{Sanitize.ForDetail(alg)}', which this API does not support " +
+            return $"The access token is signed with alg '{QuotedValue.ForDetail(alg)}', which this API does not support " +
                 $"(it verifies {string.Join(", ", IssuerSigningKeys.SupportedAlgorithms)}).";
         }
 
@@ -44,12 +44,12 @@ internal static class TokenSigningFailure
                 string? unusable = IssuerSigningKeys.DescribeUnusable(published);
                 if (unusable is not null)
                 {
-                    return $"The issuer publishes key '{Sanitize.ForDetail(kid)}' as {unusable}, which is not supported.";
+                    return $"The issuer publishes key '{QuotedValue.ForDetail(kid)}' as {unusable}, which is not supported.";
                 }
 
                 if (!Fits(alg, published.Kty))
                 {
-                    return $"The access token's alg '{alg}' does not fit the issuer's key '{Sanitize.ForDetail(kid)}' (kty '{Sanitize.ForDetail(published.Kty)}').";
+                    return $"The access token's alg '{alg}' does not fit the issuer's key '{QuotedValue.ForDetail(kid)}' (kty '{QuotedValue.ForDetail(published.Kty)}').";
                 }
             }
         }

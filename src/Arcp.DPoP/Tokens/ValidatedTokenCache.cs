@@ -29,7 +29,7 @@ internal sealed class ValidatedTokenCache
 
     public int Count => _entries.Count;
 
-    public bool TryGet(string token, object keysVersion, out ValidatedToken? validated)
+    public bool TryGet(string token, object keysVersion, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ValidatedToken? validated)
     {
         validated = null;
         Synchronize(keysVersion);
@@ -94,7 +94,7 @@ internal sealed class ValidatedTokenCache
         }
     }
 
-    private DateTimeOffset Now => (_options.TimeProvider ?? TimeProvider.System).GetUtcNow();
+    private DateTimeOffset Now => _options.Clock.GetUtcNow();
 
     private sealed record Entry(ValidatedToken Token, DateTimeOffset ExpiresAt, object KeysVersion);
 

@@ -26,7 +26,7 @@ internal static class TokenLifetime
             throw new SecurityTokenInvalidLifetimeException("The access token's nbf is after its exp.") { NotBefore = notBefore, Expires = expires };
         }
 
-        var now = (options.TimeProvider ?? TimeProvider.System).GetUtcNow().UtcDateTime;
+        var now = options.Clock.GetUtcNow().UtcDateTime;
         if (notBefore is not null && notBefore.Value > now + parameters.ClockSkew)
         {
             throw new SecurityTokenNotYetValidException("The access token is not yet valid.") { NotBefore = notBefore.Value };

@@ -3,7 +3,7 @@ namespace Arcp.DPoP;
 /// <summary>
 /// Makes client-supplied values safe to quote in a problem detail or a <c>WWW-Authenticate</c> header.
 /// </summary>
-internal static class Sanitize
+internal static class QuotedValue
 {
     private const int MaxQuotedLength = 80;
 

@@ -7,7 +7,7 @@ namespace Arcp.DPoP;
 /// only thumbprints (public values), the failed check, and the request id a client sees in its problem document.
 /// Event ids are 101 and up, clear of the ids the base AuthenticationHandler logs under the same category.
 /// </summary>
-internal static partial class Log
+internal static partial class DPoPLog
 {
     [LoggerMessage(EventId = 101, EventName = "DPoPAccepted", Level = LogLevel.Debug,
         Message = "DPoP request accepted: jkt {Jkt}, alg {Algorithm}, request_id {RequestId}.")]

@@ -1,0 +1,82 @@
+using System.Runtime.InteropServices;
+using System.Security.Claims;
+using System.Security.Cryptography;
+
+namespace Arcp.DPoP;
+
+/// <summary>
+/// Steps 5 and 6: how the access token is bound to the proof's key (RFC 9449 §6.1, §7.2), and the <c>jkt</c> claim that
+/// tells the application which key this request proved.
+/// </summary>
+internal static class DPoPBinding
+{
+    /// <summary>
+    /// Whether the token, the Authorization scheme and the presence of a proof fit together (RFC 9449 §7.2): a bound
+    /// token needs its proof and the DPoP scheme; an unbound token is accepted only as a Bearer token in mode Allowed.
+    /// </summary>
+    public static DPoPFailure? CheckPresentation(string? jkt, bool hasProof, bool dpopScheme, DPoPOptions options)
+    {
+        if (jkt is null)
+        {
+            if (dpopScheme || options.Mode == DPoPMode.Required)
+            {
+                return new(DPoPFailureCode.TokenNotBound, dpopScheme
+                    ? "The access token was sent with the DPoP scheme but is not DPoP-bound: it has no cnf claim. Ask the authorization server for a DPoP-bound token (send a DPoP proof to its token endpoint)."
+                    : "This API accepts only DPoP-bound access tokens, and this one is not: it has no cnf claim. Ask the authorization server for a DPoP-bound token (send a DPoP proof to its token endpoint).");
+            }
+        }
+        else if (!hasProof)
+        {
+            // RFC 9449 §7.2: a bound token downgraded to Bearer, or sent without its proof, is refused.
+            return new(DPoPFailureCode.ProofMissing, dpopScheme
+                ? "The access token is DPoP-bound but the request has no DPoP header; sign a DPoP proof for this request with the token's key and send it in the DPoP header."
+                : "The access token is DPoP-bound but was sent as a Bearer token without a DPoP proof (RFC 9449 §7.2); send it as 'Authorization: DPoP <token>' with a DPoP proof header.");
+        }
+        else if (!dpopScheme && !options.AllowBearerWithProof)
+        {
+            // RFC 9449 §7.2 to the letter (AllowBearerWithProof off): a bound token is never a Bearer token, proof or not.
+            return new(DPoPFailureCode.ProofMissing,
+                "The access token is DPoP-bound, and this API follows RFC 9449 §7.2: a DPoP-bound token must be sent as 'Authorization: DPoP <token>', not 'Bearer', even with a DPoP proof; change the Authorization scheme to DPoP.");
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// thumbprint(proof jwk) == cnf.jkt, compared in fixed time (RFC 9449 §6.1). It costs one hash, so a proof signed
+    /// with a key the token is not bound to never costs a public-key operation.
+    /// </summary>
+    public static DPoPFailure? CheckThumbprint(string proofJkt, string tokenJkt) =>
+        FixedTimeEquals(proofJkt, tokenJkt)
+            ? null
+            : new DPoPFailure(DPoPFailureCode.BindingMismatch, "DPoP proof key does not match token binding")
+            {
+                ExpectedJkt = tokenJkt,
+                ActualJkt = proofJkt,
+            };
+
+    /// <summary>
+    /// The principal's <c>jkt</c> is the thumbprint this request proved, and only that: neither the token's claims nor
+    /// an event's principal may bring one (issue 11 item 16).
+    /// </summary>
+    public static void RemoveJktClaims(ClaimsPrincipal principal)
+    {
+        foreach (var identity in principal.Identities)
+        {
+            RemoveJktClaims(identity);
+        }
+    }
+
+    /// <inheritdoc cref="RemoveJktClaims(ClaimsPrincipal)"/>
+    public static void RemoveJktClaims(ClaimsIdentity identity)
+    {
+        foreach (var claim in identity.FindAll(DPoPDefaults.JktClaimType).ToList())
+        {
+            identity.TryRemoveClaim(claim);
+        }
+    }
+
+    private static bool FixedTimeEquals(string left, string right) =>
+        left.Length == right.Length &&
+        CryptographicOperations.FixedTimeEquals(MemoryMarshal.AsBytes(left.AsSpan()), MemoryMarshal.AsBytes(right.AsSpan()));
+}

@@ -1,0 +1,61 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Arcp.DPoP;
+
+/// <summary>
+/// Step 8: the proof's first use, recorded last of all (RFC 9449 §11.1), so that a proof refused for another reason
+/// never uses up its <c>jti</c>. The entry lives as long as the proof could be accepted.
+/// </summary>
+internal static class DPoPFirstUse
+{
+    // The key of this request's recorded proof in HttpContext.Items: an object no other code can name.
+    private static readonly object RecordedProofKey = new();
+
+    private static readonly DPoPFailure Replayed = new(DPoPFailureCode.ProofReplayed,
+        "This DPoP proof was already used (same key and jti); make a new proof, with a new jti, for every request.");
+
+    /// <summary>
+    /// Records the proof's first use, once per request: when another DPoP scheme on the same endpoint already recorded
+    /// this very proof for this request, it is not recorded again (which would read as a replay). Nothing else is
+    /// skipped: each scheme checks the proof, token, binding and signature itself.
+    /// </summary>
+    public static async ValueTask<DPoPRefusal> RecordAsync(
+        IDPoPReplayCache replayCache, HttpContext context, DPoPOptions options, ParsedProof parsed, ILogger logger)
+    {
+        string replayKey = DPoPProofValidator.ReplayKey(parsed.Jkt, parsed.Jti!);
+        var expiresAt = parsed.IssuedAt + options.ProofLifetime + options.ClockSkew;
+
+        // The record of another scheme counts only if it keeps the proof at least as long as this scheme accepts it;
+        // otherwise the proof could be replayed here after the shorter entry expired.
+        if (context.Items.TryGetValue(RecordedProofKey, out var recorded) && recorded is RecordedProof earlier &&
+            string.Equals(earlier.ReplayKey, replayKey, StringComparison.Ordinal) && earlier.ExpiresAt >= expiresAt)
+        {
+            return DPoPRefusal.None;
+        }
+
+        bool firstUse;
+        try
+        {
+            firstUse = await replayCache.TryAddAsync(replayKey, expiresAt, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
+        {
+            // Fail closed: a proof whose first use cannot be recorded is never accepted.
+            DPoPLog.ReplayCacheFailed(logger, context.TraceIdentifier, ex);
+            return new(new(DPoPFailureCode.ReplayCheckUnavailable, FormattableString.Invariant(
+                $"This API cannot check DPoP proofs for replay right now, so it accepts none; retry in {options.ReplayCheckRetryAfter.TotalSeconds:0} s with a new proof.")), ex);
+        }
+
+        if (!firstUse)
+        {
+            DPoPLog.ProofReplayed(logger, parsed.Jkt, context.TraceIdentifier);
+            return new(Replayed, null);
+        }
+
+        context.Items[RecordedProofKey] = new RecordedProof(replayKey, expiresAt);
+        return DPoPRefusal.None;
+    }
+
+    private sealed record RecordedProof(string ReplayKey, DateTimeOffset ExpiresAt);
+}
