@@ -169,6 +169,12 @@ public sealed class DPoPSession : IDisposable
             string body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
             if (response.IsSuccessStatusCode)
             {
+                // A member twice (token_type "Bearer" then "DPoP") would be read as whichever JSON reader's choice: refuse it.
+                if (DuplicateMember(body) is { } duplicate)
+                {
+                    throw new DPoPTokenRequestException((int)response.StatusCode, "invalid_response", $"The token response has the member \"{Truncate(duplicate)}\" more than once.");
+                }
+
                 string token = ReadString(body, "access_token")
                     ?? throw new DPoPTokenRequestException((int)response.StatusCode, "invalid_response", "The token response has no access_token.");
 
@@ -299,6 +305,33 @@ public sealed class DPoPSession : IDisposable
     {
         var chars = value.Take(40).Select(c => c is >= ' ' and <= '~' ? c : '?').ToArray();
         return new string(chars) + (value.Length > 40 ? "..." : string.Empty);
+    }
+
+    private static string? DuplicateMember(string json)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                return null;
+            }
+
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var member in document.RootElement.EnumerateObject())
+            {
+                if (!seen.Add(member.Name))
+                {
+                    return member.Name;
+                }
+            }
+
+            return null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     private static string? ReadString(string json, string name)

@@ -1,3 +1,5 @@
+using System.Text.Json;
+using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Arcp.DPoP;
@@ -75,6 +77,11 @@ internal sealed class DPoPSchemeState
                 {
                     Validators.ValidateAudience(audiences, token, strict); // throws SecurityTokenInvalidAudienceException
                 }
+                else if (token is JsonWebToken jwt && HasNonEmptyAudArray(jwt))
+                {
+                    // [null] and the like: an aud with members none of which is an audience is malformed, not absent.
+                    throw new SecurityTokenInvalidAudienceException("The token's aud has no audience string in it.");
+                }
 
                 return true;
             };
@@ -94,23 +101,39 @@ internal sealed class DPoPSchemeState
                 issuerOf[key] = keyIssuer;
             }
 
+            bool Vouches(SecurityKey? key, SecurityToken? token) =>
+                key is null || !issuerOf.TryGetValue(key, out string? keyIssuer) || string.IsNullOrEmpty(token?.Issuer) ||
+                string.Equals(token.Issuer, keyIssuer, StringComparison.Ordinal);
+
             var inner = parameters.IssuerSigningKeyValidator;
             parameters.IssuerSigningKeyValidator = (key, token, validationParameters) =>
-            {
-                if (key is not null && issuerOf.TryGetValue(key, out string? keyIssuer))
-                {
-                    string? tokenIssuer = token?.Issuer;
-                    if (!string.IsNullOrEmpty(tokenIssuer) && !string.Equals(tokenIssuer, keyIssuer, StringComparison.Ordinal))
-                    {
-                        return false;
-                    }
-                }
+                Vouches(key, token) && (inner?.Invoke(key, token, validationParameters) ?? true);
 
-                return inner?.Invoke(key, token, validationParameters) ?? true;
-            };
+            // Microsoft.IdentityModel calls this one instead of the one above when the application set it: judge there too.
+            if (parameters.IssuerSigningKeyValidatorUsingConfiguration is { } innerWithConfiguration)
+            {
+                parameters.IssuerSigningKeyValidatorUsingConfiguration = (key, token, validationParameters, configuration) =>
+                    Vouches(key, token) && innerWithConfiguration(key, token, validationParameters, configuration);
+            }
         }
 
         _parameters = parameters;
+    }
+
+    // Microsoft.IdentityModel drops non-string members from Audiences, so the payload itself says whether aud was there.
+    private static bool HasNonEmptyAudArray(JsonWebToken jwt)
+    {
+        try
+        {
+            using var payload = JsonDocument.Parse(System.Buffers.Text.Base64Url.DecodeFromChars(jwt.EncodedPayload));
+            return payload.RootElement.ValueKind == JsonValueKind.Object &&
+                payload.RootElement.TryGetProperty("aud", out var aud) &&
+                aud.ValueKind == JsonValueKind.Array && aud.GetArrayLength() > 0;
+        }
+        catch (Exception ex) when (ex is JsonException or FormatException)
+        {
+            return true; // not readable: not known to be absent
+        }
     }
 
     public DPoPProofValidator Validator { get; }

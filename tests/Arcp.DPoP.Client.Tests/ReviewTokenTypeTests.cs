@@ -24,4 +24,19 @@ public sealed class ReviewTokenTypeTests
         await Assert.ThrowsAsync<DPoPTokenRequestException>(() => session.RequestTokenAsync(plain, server.Url("/token")));
         Assert.Null(session.AccessToken);
     }
+
+    [Fact]
+    public async Task A_token_response_with_token_type_twice_is_refused()
+    {
+        // A JSON reader that keeps the last member would read "DPoP"; one that keeps the first, "Bearer".
+        const string Body = "{\"access_token\":\"unbound-token\",\"token_type\":\"Bearer\",\"token_type\":\"DPoP\",\"expires_in\":300}";
+        await using var server = await LoopbackServer.StartAsync((_, app) =>
+            app.MapPost("/token", () => Results.Text(Body, "application/json")));
+        using var plain = new HttpClient();
+        using var session = new DPoPSession();
+
+        var refused = await Assert.ThrowsAsync<DPoPTokenRequestException>(() => session.RequestTokenAsync(plain, server.Url("/token")));
+        Assert.Contains("token_type", refused.Message, StringComparison.Ordinal);
+        Assert.Null(session.AccessToken);
+    }
 }

@@ -44,15 +44,26 @@ internal static class TokenConfirmation
             return null;
         }
 
-        // jkt with another confirmation method (RFC 7800 §3.1 jwk/jku/kid, RFC 8705 x5t#S256): the issuer bound the token
-        // to something this API cannot check as well; accepting it on the jkt alone would skip that binding.
+        // cnf holds confirmation methods only (RFC 7800 §3.1; IANA lists jwk, jwe, jku, kid, x5t#S256, osc, jkt...). Any member
+        // besides one jkt is a binding this API cannot check, named in any spelling: accepting the token on the jkt alone
+        // would skip it. An allow-list, so a method registered tomorrow is refused too; a second jkt is ambiguous (the
+        // issuer may have read the other one).
+        int jktCount = 0;
         foreach (var member in cnf.EnumerateObject())
         {
-            if (member.Name is "x5t#S256" or "jwk" or "jku" or "kid")
+            if (member.NameEquals("jkt"))
             {
-                failure = new(DPoPFailureCode.TokenInvalid, $"The access token's cnf carries '{member.Name}' besides jkt, a confirmation method this API cannot check, so its binding cannot be verified in full; ask the authorization server for a token bound by cnf.jkt alone.");
+                if (++jktCount == 1)
+                {
+                    continue;
+                }
+
+                failure = new(DPoPFailureCode.TokenInvalid, "The access token's cnf has jkt more than once, so its binding is ambiguous; ask the authorization server for a token with one cnf.jkt.");
                 return null;
             }
+
+            failure = new(DPoPFailureCode.TokenInvalid, $"The access token's cnf carries '{QuotedValue.ForDetail(member.Name)}' besides jkt, a confirmation method this API cannot check, so its binding cannot be verified in full; ask the authorization server for a token bound by cnf.jkt alone.");
+            return null;
         }
 
         string? value = jkt.ValueKind == JsonValueKind.String ? jkt.GetString() : null;
