@@ -114,17 +114,9 @@ public sealed class RedisTimeoutTests
     [Fact]
     public async Task The_replay_check_stops_waiting_when_the_request_is_aborted()
     {
-        var redis = new RedisServer();
-        await redis.StartAsync();
-        var cache = new RedisDPoPReplayCache(
-            Options.Create(new RedisDPoPReplayCacheOptions { Configuration = redis.Configuration, Timeout = TimeSpan.FromSeconds(10) }),
-            TimeProvider.System,
-            new ServiceCollection().BuildServiceProvider());
+        var (redis, cache) = await StartHungCacheAsync(TimeSpan.FromSeconds(10));
         try
         {
-            await cache.ConnectAsync();
-            Assert.True(await cache.TryAddAsync("warm-up", DateTimeOffset.UtcNow.AddSeconds(60)));
-            await redis.PauseAsync();
 
             using var aborted = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
             var stopwatch = Stopwatch.StartNew();
@@ -145,17 +137,9 @@ public sealed class RedisTimeoutTests
         // More adds in flight than the cache keeps ready to wait (256), so its fallback is used too; their late
         // answers arrive after Redis resumes, while the same waiting objects serve new adds.
         const int Count = 300;
-        var redis = new RedisServer();
-        await redis.StartAsync();
-        var cache = new RedisDPoPReplayCache(
-            Options.Create(new RedisDPoPReplayCacheOptions { Configuration = redis.Configuration, Timeout = TimeSpan.FromMilliseconds(300) }),
-            TimeProvider.System,
-            new ServiceCollection().BuildServiceProvider());
+        var (redis, cache) = await StartHungCacheAsync(TimeSpan.FromMilliseconds(300));
         try
         {
-            await cache.ConnectAsync();
-            Assert.True(await cache.TryAddAsync("warm-up", DateTimeOffset.UtcNow.AddSeconds(60)));
-            await redis.PauseAsync();
 
             using var aborted = new CancellationTokenSource(TimeSpan.FromMilliseconds(50));
             var expires = DateTimeOffset.UtcNow.AddSeconds(60);
@@ -237,5 +221,29 @@ public sealed class RedisTimeoutTests
         });
         var options = host.App.Services.GetRequiredService<IOptions<RedisDPoPReplayCacheOptions>>().Value;
         Assert.Equal(TimeSpan.FromMilliseconds(250), options.Timeout);
+    }
+
+    // A connected cache whose redis-server then hangs (paused): every command waits until the cache's Timeout.
+    private static async Task<(RedisServer Redis, RedisDPoPReplayCache Cache)> StartHungCacheAsync(TimeSpan timeout)
+    {
+        var redis = new RedisServer();
+        await redis.StartAsync();
+        var cache = new RedisDPoPReplayCache(
+            Options.Create(new RedisDPoPReplayCacheOptions { Configuration = redis.Configuration, Timeout = timeout }),
+            TimeProvider.System,
+            new ServiceCollection().BuildServiceProvider());
+        try
+        {
+            await cache.ConnectAsync();
+            Assert.True(await cache.TryAddAsync("warm-up", DateTimeOffset.UtcNow.AddSeconds(60)));
+            await redis.PauseAsync();
+            return (redis, cache);
+        }
+        catch
+        {
+            await redis.StopAsync();
+            await cache.DisposeAsync();
+            throw;
+        }
     }
 }

@@ -1,30 +1,13 @@
 using System.Buffers.Text;
 using System.Text.Json.Nodes;
 using Arcp.DPoP.Testing;
-using Microsoft.Extensions.Time.Testing;
 
 namespace Arcp.DPoP.Tests;
 
-public sealed class DPoPProofValidatorTests : IDisposable
+public sealed class DPoPProofValidatorTests : ProofValidatorTestBase
 {
-    private const string Uri = "https://api.example.com/agents/register";
-    private const string Token = "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhIn0.c2ln";
-    private static readonly DateTimeOffset Now = new(2026, 11, 28, 12, 0, 0, TimeSpan.Zero);
-
-    private readonly FakeTimeProvider _clock = new(Now);
-    private readonly TestKey _key = TestKey.Create();
-
-    public void Dispose() => _key.Dispose();
-
-    private DPoPProofValidator Validator(Action<DPoPOptions>? configure = null)
-    {
-        var options = new DPoPOptions { TimeProvider = _clock };
-        configure?.Invoke(options);
-        return new DPoPProofValidator(options);
-    }
-
     private ProofBuilder Proof(TestKey? key = null, string htm = "POST", string htu = Uri) =>
-        new ProofBuilder(key ?? _key, htm, htu).At(Now).ForToken(Token);
+        new ProofBuilder(key ?? Key, htm, htu).At(Now).ForToken(Token);
 
     private DPoPFailure Fails(string proof, string method = "POST", string uri = Uri, string? token = Token, Action<DPoPOptions>? configure = null)
     {
@@ -62,7 +45,7 @@ public sealed class DPoPProofValidatorTests : IDisposable
     [Fact]
     public void A_proof_without_token_needs_no_ath()
     {
-        var proof = new ProofBuilder(_key, "POST", Uri).At(Now).Build();
+        var proof = new ProofBuilder(Key, "POST", Uri).At(Now).Build();
         Assert.True(Validator().Validate(proof, "POST", Uri).IsValid);
     }
 
@@ -112,7 +95,7 @@ public sealed class DPoPProofValidatorTests : IDisposable
     public void Duplicate_header_members_are_refused()
     {
         var builder = Proof();
-        builder.RawHeader = "{\"typ\":\"dpop+jwt\",\"alg\":\"ES256\",\"alg\":\"none\",\"jwk\":" + _key.PublicJwk().ToJsonString() + "}";
+        builder.RawHeader = "{\"typ\":\"dpop+jwt\",\"alg\":\"ES256\",\"alg\":\"none\",\"jwk\":" + Key.PublicJwk().ToJsonString() + "}";
         var failure = Fails(builder.Build());
         Assert.Equal(DPoPFailureCode.ProofMalformed, failure.Code);
         Assert.Contains("'alg' twice", failure.Detail, StringComparison.Ordinal);
@@ -131,7 +114,7 @@ public sealed class DPoPProofValidatorTests : IDisposable
     [Fact]
     public void Duplicate_jwk_members_are_refused()
     {
-        var jwk = _key.PublicJwk();
+        var jwk = Key.PublicJwk();
         var builder = Proof();
         builder.RawHeader = "{\"typ\":\"dpop+jwt\",\"alg\":\"ES256\",\"jwk\":" + jwk.ToJsonString().TrimEnd('}') + ",\"x\":\"AAAA\"}}";
         Assert.Equal(DPoPFailureCode.ProofKeyInvalid, Fails(builder.Build()).Code);
@@ -154,7 +137,7 @@ public sealed class DPoPProofValidatorTests : IDisposable
         byte[] payload = System.Text.Encoding.UTF8.GetBytes("{\"jti\":\"ab\u00e5\",\"htm\":\"POST\"}");
         payload[10] = 0xE5; // a lone lead byte inside the jti string
         string input = header + "." + Base64Url.EncodeToString(payload);
-        string proof = input + "." + Base64Url.EncodeToString(_key.Sign(System.Text.Encoding.ASCII.GetBytes(input)));
+        string proof = input + "." + Base64Url.EncodeToString(Key.Sign(System.Text.Encoding.ASCII.GetBytes(input)));
         Assert.Equal(DPoPFailureCode.ProofMalformed, Fails(proof).Code);
     }
 
@@ -213,7 +196,7 @@ public sealed class DPoPProofValidatorTests : IDisposable
     [Fact]
     public void Hs256_keyed_with_the_public_jwk_is_refused()
     {
-        var jwk = _key.PublicJwk();
+        var jwk = Key.PublicJwk();
         var builder = Proof().With(h => h["alg"] = "HS256");
         string proof = builder.Build(input => System.Security.Cryptography.HMACSHA256.HashData(
             System.Text.Encoding.UTF8.GetBytes(jwk.ToJsonString()), input));
@@ -273,7 +256,7 @@ public sealed class DPoPProofValidatorTests : IDisposable
     [Fact]
     public void An_off_curve_point_is_refused()
     {
-        var jwk = _key.PublicJwk();
+        var jwk = Key.PublicJwk();
         byte[] y = Base64Url.DecodeFromChars((string)jwk["y"]!);
         y[^1] ^= 0x01;
         jwk["y"] = Base64Url.EncodeToString(y);
@@ -331,7 +314,7 @@ public sealed class DPoPProofValidatorTests : IDisposable
     [Fact]
     public void A_signature_of_the_wrong_length_is_refused()
     {
-        var failure = Fails(Proof().Build(input => _key.Sign(input)[..63]));
+        var failure = Fails(Proof().Build(input => Key.Sign(input)[..63]));
         Assert.Equal(DPoPFailureCode.ProofSignatureInvalid, failure.Code);
         Assert.Contains("64 bytes", failure.Detail, StringComparison.Ordinal);
     }
@@ -512,10 +495,10 @@ public sealed class DPoPProofValidatorTests : IDisposable
         context.Request.Path = "/agents/register";
         context.Request.QueryString = new Microsoft.AspNetCore.Http.QueryString("?x=1");
 
-        var direct = new ProofBuilder(_key, "POST", "http://internal:8080/api/agents/register").At(Now).ForToken(Token).Build();
+        var direct = new ProofBuilder(Key, "POST", "http://internal:8080/api/agents/register").At(Now).ForToken(Token).Build();
         Assert.True(Validator().Validate(direct, context.Request, Token).IsValid);
 
-        var proxied = new ProofBuilder(_key, "POST", "https://api.example.com/api/agents/register").At(Now).ForToken(Token).Build();
+        var proxied = new ProofBuilder(Key, "POST", "https://api.example.com/api/agents/register").At(Now).ForToken(Token).Build();
         Assert.True(Validator(o => o.PublicOrigin = "https://API.example.com/").Validate(proxied, context.Request, Token).IsValid);
         var failure = Validator(o => o.PublicOrigin = "https://api.example.com").Validate(direct, context.Request, Token).Failure;
         Assert.Equal(DPoPFailureCode.HtuMismatch, failure?.Code);
@@ -536,7 +519,7 @@ public sealed class DPoPProofValidatorTests : IDisposable
 
         // Failed headers are never cached.
         Assert.False(validator.Validate(Proof().With(h => h["alg"] = "none").Build(), "POST", Uri, Token).IsValid);
-        Assert.False(validator.Validate(Proof().With(h => h["jwk"] = _key.PrivateJwk()).Build(), "POST", Uri, Token).IsValid);
+        Assert.False(validator.Validate(Proof().With(h => h["jwk"] = Key.PrivateJwk()).Build(), "POST", Uri, Token).IsValid);
         Assert.Equal(1, validator.CachedHeaderCount);
     }
 

@@ -2,7 +2,6 @@ using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Arcp.DPoP.Testing;
-using Microsoft.Extensions.Time.Testing;
 
 namespace Arcp.DPoP.Tests;
 
@@ -11,24 +10,8 @@ namespace Arcp.DPoP.Tests;
 /// keeps only headers whose signature verified and is bounded in bytes; RSA keys are bounded in size and exponent
 /// before any public-key operation; duplicate-member detection is linear in the number of members.
 /// </summary>
-public sealed class ProofCostTests : IDisposable
+public sealed class ProofCostTests : ProofValidatorTestBase
 {
-    private const string Uri = "https://api.example.com/agents/register";
-    private const string Token = "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhIn0.c2ln";
-    private static readonly DateTimeOffset Now = new(2026, 11, 28, 12, 0, 0, TimeSpan.Zero);
-
-    private readonly FakeTimeProvider _clock = new(Now);
-    private readonly TestKey _key = TestKey.Create();
-
-    public void Dispose() => _key.Dispose();
-
-    private DPoPProofValidator Validator(Action<DPoPOptions>? configure = null)
-    {
-        var options = new DPoPOptions { TimeProvider = _clock };
-        configure?.Invoke(options);
-        return new DPoPProofValidator(options);
-    }
-
     private static ProofBuilder Proof(TestKey key) => new ProofBuilder(key, "POST", Uri).At(Now).ForToken(Token);
 
     [Fact]
@@ -44,7 +27,7 @@ public sealed class ProofCostTests : IDisposable
         }
 
         Assert.Equal(0, validator.CachedHeaderCount);
-        Assert.True(validator.Validate(Proof(_key).Build(), "POST", Uri, Token).IsValid);
+        Assert.True(validator.Validate(Proof(Key).Build(), "POST", Uri, Token).IsValid);
         Assert.Equal(1, validator.CachedHeaderCount);
     }
 
