@@ -43,6 +43,8 @@ public static class DPoPExtensions
         services.AddMetrics();
         services.TryAddSingleton<DPoPMetrics>();
         services.TryAddSingleton<DPoPSchemeStates>();
+        services.TryAddSingleton<ProtectedResourceMetadataEndpoint>();
+        services.TryAddSingleton<IDPoPTokenRequestValidator, DPoPTokenRequestValidator>();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IDPoPReplayCache>(sp => new InMemoryDPoPReplayCache(sp.GetRequiredService<TimeProvider>()));
         services.AddDataProtection();

@@ -271,22 +271,8 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
 
     // Step 3 without the nonce: the htu's origin must be PublicOrigin or a Host the application vouches for (issue 11
     // item 2), then the validator's checks that cost no signature.
-    private DPoPFailure? ParseProof(DPoPSchemeState state, string proof, string? token, out ParsedProof? parsed)
-    {
-        parsed = null;
-        if (state.HostPolicy is not { } hostPolicy || !hostPolicy.Allows(Request.Host, Request.Scheme, Context.Connection.LocalPort))
-        {
-            return new(DPoPFailureCode.HtuMismatch, $"The request's Host '{QuotedValue.ForDetail(Request.Host.Value)}' is not one this API serves, so no htu can match; send the request to this API's own address.");
-        }
-
-        if (!state.Validator.TryGetRequestHtu(Request, out string expectedHtu, out var htuFailure))
-        {
-            return htuFailure;
-        }
-
-        parsed = state.Validator.Parse(proof, Request.Method, expectedHtu, token, out var proofFailure);
-        return parsed is null ? proofFailure : null;
-    }
+    private DPoPFailure? ParseProof(DPoPSchemeState state, string proof, string? token, out ParsedProof? parsed) =>
+        DPoPRequestProof.Parse(state, Request, proof, token, out parsed);
 
     // A failure set by an event: the application's own DPoPFailure, or a generic one (an exception's text never reaches the client).
     private static DPoPFailure FromEvent(Exception failure) => failure is DPoPAuthenticationException refused
@@ -341,10 +327,12 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
         }
         else
         {
-            Response.Headers.Append(HeaderNames.WWWAuthenticate, DPoPChallenge.Build(challenge.Error, challenge.ErrorDescription, State.Validator.AllowedAlgorithms));
+            // RFC 9728 §5.1: where an agent learns how to get a token, when the application maps the metadata.
+            string? resourceMetadata = Context.RequestServices.GetService<ProtectedResourceMetadataEndpoint>()?.ChallengeUrl(Scheme.Name, Options, State, Request);
+            Response.Headers.Append(HeaderNames.WWWAuthenticate, DPoPChallenge.Build(challenge.Error, challenge.ErrorDescription, State.Validator.AllowedAlgorithms, resourceMetadata));
             if (Options.Mode == DPoPMode.Allowed && failure.Code == DPoPFailureCode.NoCredentials)
             {
-                Response.Headers.Append(HeaderNames.WWWAuthenticate, DPoPDefaults.BearerAuthorizationScheme);
+                Response.Headers.Append(HeaderNames.WWWAuthenticate, DPoPChallenge.BuildBearer(resourceMetadata));
             }
 
             if (Options.RequireNonce)

@@ -16,8 +16,11 @@ internal static class DPoPChallenge
     public static readonly DPoPFailure Forbidden = new(DPoPFailureCode.Forbidden,
         "The access token and DPoP proof are valid, but this API's authorization policy does not allow this request (for example a missing scope or role).");
 
-    /// <summary>RFC 9449 §7.1: <c>DPoP error="...", error_description="...", algs="..."</c>.</summary>
-    public static string Build(string? error, string? errorDescription, string allowedAlgorithms)
+    /// <summary>
+    /// RFC 9449 §7.1: <c>DPoP error="...", error_description="...", algs="..."</c>, and
+    /// <c>resource_metadata="..."</c> when the scheme's protected resource metadata is mapped (RFC 9728 §5.1).
+    /// </summary>
+    public static string Build(string? error, string? errorDescription, string allowedAlgorithms, string? resourceMetadata = null)
     {
         var builder = new StringBuilder(DPoPDefaults.AuthorizationScheme);
         char separator = ' ';
@@ -32,6 +35,28 @@ internal static class DPoPChallenge
         }
 
         builder.Append(separator == ' ' ? " " : ", ").Append("algs=\"").Append(allowedAlgorithms).Append('"');
+        AppendResourceMetadata(builder, ", ", resourceMetadata);
         return builder.ToString();
+    }
+
+    /// <summary>The <c>Bearer</c> challenge of Mode Allowed (RFC 6750 §3), with <c>resource_metadata</c> when mapped (RFC 9728 §5.1).</summary>
+    public static string BuildBearer(string? resourceMetadata)
+    {
+        if (resourceMetadata is null)
+        {
+            return DPoPDefaults.BearerAuthorizationScheme;
+        }
+
+        var builder = new StringBuilder(DPoPDefaults.BearerAuthorizationScheme);
+        AppendResourceMetadata(builder, " ", resourceMetadata);
+        return builder.ToString();
+    }
+
+    private static void AppendResourceMetadata(StringBuilder builder, string separator, string? resourceMetadata)
+    {
+        if (resourceMetadata is not null)
+        {
+            builder.Append(separator).Append("resource_metadata=\"").Append(QuotedValue.ForHeader(resourceMetadata)).Append('"');
+        }
     }
 }

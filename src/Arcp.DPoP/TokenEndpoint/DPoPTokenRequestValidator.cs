@@ -1,0 +1,85 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Arcp.DPoP;
+
+/// <summary>
+/// The handler's proof steps for a request with no access token (RFC 9449 §5): exactly one <c>DPoP</c> header (step 2),
+/// the proof's free checks with the scheme's origin rules (step 3), the nonce, the signature (step 7), and first use
+/// in the shared replay cache, last (step 8). Same failures, same order, same stores as <see cref="DPoPHandler"/>.
+/// </summary>
+internal sealed class DPoPTokenRequestValidator : IDPoPTokenRequestValidator
+{
+    private static readonly DPoPFailure NoProof = new(DPoPFailureCode.ProofMissing,
+        "The token request has no DPoP header: sign a DPoP proof (htm POST, htu this token endpoint's URL) with the key the token is to be bound to, and send it in the DPoP header (RFC 9449 §5).");
+
+    private readonly IOptionsMonitor<DPoPOptions> _options;
+    private readonly DPoPSchemeStates _states;
+    private readonly IDPoPReplayCache _replayCache;
+    private readonly IDPoPNonceService _nonceService;
+    private readonly ILogger _logger;
+
+    public DPoPTokenRequestValidator(IOptionsMonitor<DPoPOptions> options, DPoPSchemeStates states, IDPoPReplayCache replayCache, IDPoPNonceService nonceService, ILogger<DPoPTokenRequestValidator> logger)
+    {
+        _options = options;
+        _states = states;
+        _replayCache = replayCache;
+        _nonceService = nonceService;
+        _logger = logger;
+    }
+
+    public ValueTask<DPoPTokenRequestResult> ValidateAsync(HttpContext context) => ValidateAsync(context, DPoPDefaults.AuthenticationScheme);
+
+    public async ValueTask<DPoPTokenRequestResult> ValidateAsync(HttpContext context, string authenticationScheme)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentException.ThrowIfNullOrEmpty(authenticationScheme);
+        var options = _options.Get(authenticationScheme);
+        var state = _states.Get(authenticationScheme, options);
+        var request = context.Request;
+
+        string? proof = null;
+        var failure = DPoPCredentials.ReadProof(request, options.MaxProofLength, ref proof);
+        ParsedProof? parsed = null;
+        if (failure is null && proof is null)
+        {
+            failure = NoProof;
+        }
+
+        failure ??= DPoPRequestProof.Parse(state, request, proof!, token: null, out parsed);
+        if (failure is null && options.RequireNonce)
+        {
+            failure = await DPoPNonceCheck.CheckAsync(_nonceService, context, authenticationScheme, options, parsed!).ConfigureAwait(false);
+        }
+
+        failure ??= DPoPProofValidator.VerifySignature(parsed!);
+        if (failure is null)
+        {
+            state.Validator.Remember(parsed!);
+            failure = (await DPoPFirstUse.RecordAsync(_replayCache, context, options, parsed!, _logger).ConfigureAwait(false)).Failure;
+        }
+
+        if (failure is not null)
+        {
+            DPoPLog.TokenRequestRejected(_logger, failure.ProblemType.Slug, failure.Code, failure.Detail, context.TraceIdentifier);
+            if (options.RequireNonce && failure.Code != DPoPFailureCode.ReplayCheckUnavailable)
+            {
+                // Every refusal carries the nonce to use, so the client's next proof can include it (RFC 9449 §8).
+                context.Response.Headers[DPoPDefaults.NonceHeaderName] = await _nonceService.GetNonceAsync(context, authenticationScheme, options).ConfigureAwait(false);
+            }
+
+            return DPoPTokenRequestResult.Fail(failure, options);
+        }
+
+        if (parsed!.RenewNonce)
+        {
+            // Past half its life: the token response hands out the next nonce (RFC 9449 §8.2).
+            context.Response.Headers[DPoPDefaults.NonceHeaderName] = await _nonceService.GetNonceAsync(context, authenticationScheme, options).ConfigureAwait(false);
+        }
+
+        var validated = parsed.ToProof();
+        DPoPLog.TokenRequestAccepted(_logger, validated.Jkt, validated.Algorithm, context.TraceIdentifier);
+        return DPoPTokenRequestResult.Success(validated);
+    }
+}
