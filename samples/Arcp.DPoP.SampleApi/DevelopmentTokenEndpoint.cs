@@ -4,8 +4,8 @@ using Microsoft.Extensions.Options;
 namespace Arcp.DPoP.SampleApi;
 
 /// <summary>
-/// DEVELOPMENT ONLY. <c>POST /dev/token</c>: validates the DPoP proof sent to it (RFC 9449 §4.3, with the same
-/// validator the API uses) and returns an access token bound to the proof's key (<c>cnf.jkt</c>), like a real
+/// DEVELOPMENT ONLY. <c>POST /dev/token</c>: validates the DPoP proof sent to it with the library's
+/// <see cref="IDPoPTokenRequestValidator"/> (RFC 9449 §4.3 and §5: the API's own checks, replay cache and nonces) and returns an access token bound to the proof's key (<c>cnf.jkt</c>), like a real
 /// authorization server's token endpoint (RFC 9449 §5). Form field <c>agent_id</c> names the agent.
 /// </summary>
 public static partial class DevelopmentTokenEndpoint
@@ -24,30 +24,19 @@ public static partial class DevelopmentTokenEndpoint
         HttpContext context,
         DevelopmentTokenIssuer issuer,
         IOptionsMonitor<DPoPOptions> optionsMonitor,
-        IDPoPReplayCache replayCache)
+        IDPoPTokenRequestValidator dpop)
     {
+        // Every check the API makes on its own requests (RFC 9449 §4.3, no ath: there is no token yet), the same replay
+        // cache (a proof used here is refused by the API, and the other way round) and, with RequireNonce, the same nonces.
+        var proofResult = await dpop.ValidateAsync(context);
+        if (!proofResult.Succeeded)
+        {
+            return proofResult.ToProblemResult(); // 400 invalid_dpop_proof or use_dpop_nonce (+ DPoP-Nonce), RFC 9449 §5, §8
+        }
+
         var options = optionsMonitor.Get(DPoPDefaults.AuthenticationScheme);
         var request = context.Request;
-        var proofs = request.Headers[DPoPDefaults.ProofHeaderName];
-        if (proofs.Count != 1 || string.IsNullOrEmpty(proofs[0]))
-        {
-            return TokenError("invalid_dpop_proof", "Send exactly one DPoP proof in the DPoP header; the token will be bound to its key.");
-        }
-
-        // The same htu rules as the API (PublicOrigin behind a proxy); no access token yet, so no ath.
-        var result = new DPoPProofValidator(options).Validate(proofs[0]!, request, accessToken: null);
-        if (!result.IsValid)
-        {
-            return TokenError("invalid_dpop_proof", result.Failure.Detail);
-        }
-
-        var proof = result.Proof;
-        var expiresAt = proof.IssuedAt + options.ProofLifetime + options.ClockSkew;
-        if (!await replayCache.TryAddAsync("token-endpoint:" + proof.Jkt + "." + proof.Jti, expiresAt, context.RequestAborted))
-        {
-            return TokenError("invalid_dpop_proof", "This DPoP proof was already used; make a new one.");
-        }
-
+        var proof = proofResult.Proof;
         string? agentId = request.HasFormContentType ? (await request.ReadFormAsync(context.RequestAborted))["agent_id"].ToString() : null;
         if (string.IsNullOrEmpty(agentId))
         {

@@ -106,6 +106,10 @@ public static class SampleApiApp
         }))
         .RequireAuthorization(new AuthorizeAttribute { AuthenticationSchemes = DPoPDefaults.AuthenticationScheme });
 
+        // RFC 9728: /.well-known/oauth-protected-resource tells agents which issuer to ask and which proof algorithms to
+        // use, and every 401 challenge points to it (resource_metadata).
+        app.MapDPoPProtectedResourceMetadata();
+
         app.MapHealthChecks("/health");
         if (app.Environment.IsDevelopment())
         {

@@ -62,6 +62,14 @@ public sealed class DPoPProblem
     /// <summary>For a key mismatch: the thumbprint of the key that signed the proof.</summary>
     public string? ActualJkt { get; init; }
 
+    /// <summary>
+    /// The <c>resource_metadata</c> of the response's <c>WWW-Authenticate: DPoP</c> (or <c>Bearer</c>) challenge
+    /// (RFC 9728 §5.1): where the API publishes which authorization servers and proof algorithms it accepts. Read it
+    /// with <see cref="DPoPResourceMetadata.GetFromAsync"/>, which checks that the
+    /// document describes the resource asked about. Set by <see cref="ReadAsync"/>; <see langword="null"/> when absent.
+    /// </summary>
+    public Uri? ResourceMetadata { get; init; }
+
     /// <summary>Parses a problem document; <see langword="null"/> when the JSON is not one.</summary>
     /// <param name="json">The response body.</param>
     public static DPoPProblem? Parse(string json)
@@ -107,7 +115,28 @@ public sealed class DPoPProblem
             return null;
         }
 
-        return Parse(await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
+        var problem = Parse(await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
+        if (problem is not null &&
+            ChallengeParameters.Find(response, "resource_metadata", "DPoP", "Bearer") is { } url &&
+            Uri.TryCreate(url, UriKind.Absolute, out var resourceMetadata))
+        {
+            return new DPoPProblem
+            {
+                Type = problem.Type,
+                Title = problem.Title,
+                Status = problem.Status,
+                Detail = problem.Detail,
+                Instance = problem.Instance,
+                Timestamp = problem.Timestamp,
+                RequestId = problem.RequestId,
+                Error = problem.Error,
+                ExpectedJkt = problem.ExpectedJkt,
+                ActualJkt = problem.ActualJkt,
+                ResourceMetadata = resourceMetadata,
+            };
+        }
+
+        return problem;
     }
 
     /// <inheritdoc />
