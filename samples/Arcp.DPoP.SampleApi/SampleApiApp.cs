@@ -36,7 +36,17 @@ public static class SampleApiApp
         }
 
         var authentication = builder.Services.AddAuthentication()
-            .AddDPoP(); // binds Authentication:Schemes:DPoP (Authority, Audience, Mode, ProofLifetime, RequireNonce...)
+            .AddDPoP(options => // binds Authentication:Schemes:DPoP (Authority, Audience, Mode, ProofLifetime, RequireNonce...) first
+            {
+                // What the RFC 9728 document says beyond the scheme's own facts, unless configuration
+                // (Authentication:Schemes:DPoP:ResourceMetadata:ResourceName, :ScopesSupported...) says otherwise.
+                options.ResourceMetadata.ResourceName ??= "Arcp.DPoP sample API";
+                if (options.ResourceMetadata.ScopesSupported.Count == 0)
+                {
+                    options.ResourceMetadata.ScopesSupported.Add("agents:register");
+                    options.ResourceMetadata.ScopesSupported.Add("agents:admin");
+                }
+            });
 
         // On a web farm: one Redis for the replay cache and for the Data Protection key ring that protects nonces.
         string? redisConfiguration = builder.Configuration.GetConnectionString("Redis");
