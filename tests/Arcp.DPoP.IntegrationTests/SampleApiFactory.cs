@@ -49,16 +49,38 @@ public class SampleApiFactory : WebApplicationFactory<Program>
     public DateTimeOffset Now => Clock?.GetUtcNow() ?? DateTimeOffset.UtcNow;
 
     /// <summary>Gets a token bound to <paramref name="key"/> from the sample's development token endpoint.</summary>
+    /// <remarks>With RequireNonce the endpoint asks for its nonce first (use_dpop_nonce, RFC 9449 §8): one retry with it.</remarks>
     public async Task<string> GetTokenAsync(HttpClient client, TestKey key, string? agentId = null)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/dev/token");
-        request.Headers.Add("DPoP", new ProofBuilder(key, "POST", Origin + "/dev/token").At(Now).Build());
-        if (agentId is not null)
+        string? nonce = null;
+        HttpResponseMessage response;
+        while (true)
         {
-            request.Content = new FormUrlEncodedContent([new("agent_id", agentId)]);
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/dev/token");
+            var proof = new ProofBuilder(key, "POST", Origin + "/dev/token").At(Now);
+            if (nonce is not null)
+            {
+                proof.Payload["nonce"] = nonce;
+            }
+
+            request.Headers.Add("DPoP", proof.Build());
+            if (agentId is not null)
+            {
+                request.Content = new FormUrlEncodedContent([new("agent_id", agentId)]);
+            }
+
+            response = await client.SendAsync(request);
+            if (nonce is null && response.StatusCode == System.Net.HttpStatusCode.BadRequest && response.Headers.TryGetValues("DPoP-Nonce", out var nonces))
+            {
+                nonce = nonces.Single();
+                response.Dispose();
+                continue;
+            }
+
+            break;
         }
 
-        using var response = await client.SendAsync(request);
+        using var _ = response;
         string body = await response.Content.ReadAsStringAsync();
         Assert.True(response.IsSuccessStatusCode, body);
         using var json = System.Text.Json.JsonDocument.Parse(body);
