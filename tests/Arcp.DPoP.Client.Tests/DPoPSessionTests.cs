@@ -78,7 +78,7 @@ public sealed class DPoPSessionTests
         using var transport = api.Transport();
         using var session = new DPoPSession();
         using var plain = new HttpClient(transport, disposeHandler: false);
-        await session.RequestTokenAsync(plain, TokenEndpoint);
+        api.IssueTokenTo(session);
         int afterToken = transport.Count;
         transport.Bodies.Clear();
 
@@ -123,7 +123,7 @@ public sealed class DPoPSessionTests
         using var transport = api.Transport();
         using var session = new DPoPSession();
         using var plain = new HttpClient(transport, disposeHandler: false);
-        await session.RequestTokenAsync(plain, TokenEndpoint);
+        api.IssueTokenTo(session);
         int afterToken = transport.Count;
 
         using var client = new HttpClient(new DPoPMessageHandler(session) { InnerHandler = transport }, disposeHandler: false);

@@ -88,7 +88,7 @@ public sealed class RequestBodyTests
         using var session = new DPoPSession();
         using (var plain = new HttpClient(transport, disposeHandler: false))
         {
-            await session.RequestTokenAsync(plain, TokenEndpoint);
+            api.IssueTokenTo(session);
         }
 
         int afterToken = transport.Count;
@@ -111,7 +111,7 @@ public sealed class RequestBodyTests
         using var session = new DPoPSession();
         using (var plain = new HttpClient(transport, disposeHandler: false))
         {
-            await session.RequestTokenAsync(plain, TokenEndpoint);
+            api.IssueTokenTo(session);
         }
 
         transport.Bodies.Clear();
