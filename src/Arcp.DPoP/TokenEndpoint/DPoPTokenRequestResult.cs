@@ -37,7 +37,7 @@ public readonly struct DPoPTokenRequestResult : IEquatable<DPoPTokenRequestResul
     /// <summary>The RFC 7638 thumbprint of the proof's key: the <c>cnf.jkt</c> of the token to issue (RFC 9449 §6.1).</summary>
     public string? Jkt => Proof?.Jkt;
 
-    /// <summary>Why the proof was refused.</summary>
+    /// <summary>Why the proof was refused (<see langword="null"/> on success, and in a <see langword="default"/> instance).</summary>
     public DPoPFailure? Failure { get; }
 
     /// <summary>
@@ -48,13 +48,13 @@ public readonly struct DPoPTokenRequestResult : IEquatable<DPoPTokenRequestResul
     /// <c>Cache-Control: no-store</c>.
     /// </summary>
     /// <param name="context">The token request.</param>
-    /// <exception cref="InvalidOperationException">The proof succeeded: there is nothing to refuse.</exception>
+    /// <exception cref="InvalidOperationException">There is no failure: the proof succeeded (or the instance is <see langword="default"/>).</exception>
     public Task WriteProblemAsync(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         if (Failure is not { } failure)
         {
-            throw new InvalidOperationException("The DPoP proof was accepted; there is no problem to write.");
+            throw new InvalidOperationException(NoFailure);
         }
 
         var problem = DPoPProblemWriter.Create(context, failure, _timeProvider ?? TimeProvider.System);
@@ -78,10 +78,12 @@ public readonly struct DPoPTokenRequestResult : IEquatable<DPoPTokenRequestResul
     }
 
     /// <summary>The refusal as an <see cref="IResult"/> for a minimal API endpoint (see <see cref="WriteProblemAsync"/>).</summary>
-    /// <exception cref="InvalidOperationException">The proof succeeded: there is nothing to refuse.</exception>
+    /// <exception cref="InvalidOperationException">There is no failure: the proof succeeded (or the instance is <see langword="default"/>).</exception>
     public IResult ToProblemResult() => Failure is null
-        ? throw new InvalidOperationException("The DPoP proof was accepted; there is no problem to write.")
+        ? throw new InvalidOperationException(NoFailure)
         : new ProblemResult(this);
+
+    private const string NoFailure = "This result has no failure to write: the DPoP proof was accepted (or the result is default, never returned by a validator).";
 
     /// <inheritdoc />
     public bool Equals(DPoPTokenRequestResult other) => ReferenceEquals(Proof, other.Proof) && ReferenceEquals(Failure, other.Failure);
