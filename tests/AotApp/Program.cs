@@ -79,12 +79,19 @@ if (args.Contains("self-test"))
 
     // The replay cache connects to Redis in the background once the app started; until then requests get 503
     // service-unavailable (fail closed). Wait for it as a client would, at most ten seconds.
+    // The token endpoint records its proofs in the same replay cache, so it fails closed too (503 to the token request).
     for (int wait = 0; wait < 20; wait++)
     {
-        using var probe = await client.GetAsync(new Uri("/me", UriKind.Relative));
-        if (probe.StatusCode != System.Net.HttpStatusCode.ServiceUnavailable)
+        try
         {
-            break;
+            using var probe = await client.GetAsync(new Uri("/me", UriKind.Relative));
+            if (probe.StatusCode != System.Net.HttpStatusCode.ServiceUnavailable)
+            {
+                break;
+            }
+        }
+        catch (DPoPTokenRequestException ex) when (ex.Status == 503)
+        {
         }
 
         await Task.Delay(500);

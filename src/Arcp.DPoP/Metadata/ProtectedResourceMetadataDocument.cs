@@ -19,26 +19,47 @@ internal static class ProtectedResourceMetadataDocument
 
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    private static readonly ConditionalWeakTable<DPoPOptions, ConcurrentDictionary<string, byte[]>> Cache = [];
+    private static readonly ConditionalWeakTable<DPoPOptions, ConcurrentDictionary<string, Document>> Cache = [];
 
     /// <summary>The document's bytes for this resource and these authorization servers.</summary>
     public static byte[] Get(DPoPOptions options, string resource, IReadOnlyList<string> authorizationServers)
     {
-        var documents = Cache.GetValue(options, static _ => new ConcurrentDictionary<string, byte[]>(StringComparer.Ordinal));
-        string key = authorizationServers.Count == 0 ? resource : resource + "\n" + string.Join('\n', authorizationServers);
-        if (documents.TryGetValue(key, out byte[]? cached))
+        // Keyed by the resource identifier alone, so a hit allocates nothing; the authorization servers (which may come
+        // from the issuer's metadata and change with it) are compared, and a change rebuilds the entry.
+        var documents = Cache.GetValue(options, static _ => new ConcurrentDictionary<string, Document>(StringComparer.Ordinal));
+        if (documents.TryGetValue(resource, out var cached) && SameServers(cached.AuthorizationServers, authorizationServers))
         {
-            return cached;
+            return cached.Bytes;
         }
 
-        byte[] document = Serialize(options, resource, authorizationServers);
-        if (documents.Count < MaxCachedDocuments)
+        byte[] bytes = Serialize(options, resource, authorizationServers);
+        if (cached is not null || documents.Count < MaxCachedDocuments)
         {
-            documents.TryAdd(key, document);
+            documents[resource] = new Document([.. authorizationServers], bytes);
         }
 
-        return document;
+        return bytes;
     }
+
+    private static bool SameServers(string[] cached, IReadOnlyList<string> current)
+    {
+        if (cached.Length != current.Count)
+        {
+            return false;
+        }
+
+        for (int i = 0; i < cached.Length; i++)
+        {
+            if (!string.Equals(cached[i], current[i], StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private sealed record Document(string[] AuthorizationServers, byte[] Bytes);
 
     // RFC 9728 §2, plus RFC 9449 §5.1's DPoP members.
     private static byte[] Serialize(DPoPOptions options, string resource, IReadOnlyList<string> authorizationServers)

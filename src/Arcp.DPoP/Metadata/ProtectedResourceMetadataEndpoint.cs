@@ -91,11 +91,18 @@ internal sealed class ProtectedResourceMetadataEndpoint
 
     // authorization_servers: configured, else the issuer the scheme's metadata publishes (its "issuer", not the
     // metadata URL), then ValidIssuer(s). "complete" is false when the metadata could not be read in time.
-    private static async ValueTask<(string[] Servers, bool Complete)> AuthorizationServersAsync(HttpContext context, DPoPOptions options)
+    private async ValueTask<(IReadOnlyList<string> Servers, bool Complete)> AuthorizationServersAsync(HttpContext context, DPoPOptions options)
     {
-        if (options.ResourceMetadata.AuthorizationServers.Count > 0)
+        var configured = options.ResourceMetadata.AuthorizationServers;
+        if (configured.Count > 0)
         {
-            return ([.. options.ResourceMetadata.AuthorizationServers], true);
+            return (configured as IReadOnlyList<string> ?? [.. configured], true);
+        }
+
+        var parameters = options.TokenValidationParameters;
+        if (options.ConfigurationManager is null && parameters.ValidIssuers is null)
+        {
+            return (string.IsNullOrEmpty(parameters.ValidIssuer) ? [] : SingleIssuer(parameters.ValidIssuer), true);
         }
 
         var servers = new List<string>(2);
@@ -120,15 +127,35 @@ internal sealed class ProtectedResourceMetadataEndpoint
             }
         }
 
-        var parameters = options.TokenValidationParameters;
-        foreach (string? issuer in (string?[])[parameters.ValidIssuer, .. parameters.ValidIssuers ?? []])
+        AddIssuer(servers, parameters.ValidIssuer);
+        foreach (string issuer in parameters.ValidIssuers ?? [])
         {
-            if (!string.IsNullOrEmpty(issuer) && !servers.Contains(issuer, StringComparer.Ordinal))
-            {
-                servers.Add(issuer);
-            }
+            AddIssuer(servers, issuer);
         }
 
-        return ([.. servers], complete);
+        return (servers, complete);
+    }
+
+    // The one-issuer list of the common configuration (ValidIssuer only), kept so serving the document allocates nothing.
+    private string[] SingleIssuer(string issuer)
+    {
+        var last = _lastSingleIssuer;
+        if (last is null || !string.Equals(last[0], issuer, StringComparison.Ordinal))
+        {
+            last = [issuer];
+            _lastSingleIssuer = last;
+        }
+
+        return last;
+    }
+
+    private string[]? _lastSingleIssuer;
+
+    private static void AddIssuer(List<string> servers, string? issuer)
+    {
+        if (!string.IsNullOrEmpty(issuer) && !servers.Contains(issuer, StringComparer.Ordinal))
+        {
+            servers.Add(issuer);
+        }
     }
 }
