@@ -1,4 +1,5 @@
 using Arcp.DPoP;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -31,6 +32,14 @@ public static class DPoPResourceMetadataEndpointExtensions
         ArgumentException.ThrowIfNullOrEmpty(authenticationScheme);
         var registry = endpoints.ServiceProvider.GetService<ProtectedResourceMetadataEndpoint>()
             ?? throw new InvalidOperationException("MapDPoPProtectedResourceMetadata needs the DPoP scheme: call services.AddAuthentication().AddDPoP() first.");
+        // A name that is not a DPoP scheme would serve a document of default options: refuse it at startup. The scheme
+        // provider answers from memory (its tasks are complete), so this does not block.
+        var scheme = endpoints.ServiceProvider.GetRequiredService<IAuthenticationSchemeProvider>().GetSchemeAsync(authenticationScheme).GetAwaiter().GetResult();
+        if (scheme is null || !typeof(DPoPHandler).IsAssignableFrom(scheme.HandlerType))
+        {
+            throw new InvalidOperationException($"MapDPoPProtectedResourceMetadata: '{authenticationScheme}' is not a DPoP authentication scheme; add it with AddDPoP(\"{authenticationScheme}\", ...) or name the DPoP scheme to describe.");
+        }
+
         registry.Add(authenticationScheme);
         if (registry.Builder is { } mapped)
         {

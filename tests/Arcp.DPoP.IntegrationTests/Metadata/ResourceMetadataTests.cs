@@ -305,4 +305,14 @@ public sealed class ResourceMetadataTests
         using var post = await api.Client.PostAsync(WellKnown, null);
         Assert.NotEqual(HttpStatusCode.OK, post.StatusCode);
     }
+
+    [Fact]
+    public async Task Mapping_a_name_that_is_not_a_DPoP_scheme_fails_at_startup()
+    {
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => SecurityApi.StartAsync(new()
+        {
+            Pipeline = app => app.MapDPoPProtectedResourceMetadata("Partners"),
+        }));
+        Assert.Contains("'Partners' is not a DPoP authentication scheme", error.Message, StringComparison.Ordinal);
+    }
 }
