@@ -72,7 +72,9 @@ public sealed class DPoPProblem
 
     /// <summary>Parses a problem document; <see langword="null"/> when the JSON is not one.</summary>
     /// <param name="json">The response body.</param>
-    public static DPoPProblem? Parse(string json)
+    public static DPoPProblem? Parse(string json) => Parse(json, resourceMetadata: null);
+
+    private static DPoPProblem? Parse(string json, Uri? resourceMetadata)
     {
         ArgumentNullException.ThrowIfNull(json);
         try
@@ -96,6 +98,7 @@ public sealed class DPoPProblem
                 Error = Text(root, "error"),
                 ExpectedJkt = Text(root, "expected_jkt"),
                 ActualJkt = Text(root, "actual_jkt"),
+                ResourceMetadata = resourceMetadata,
             };
         }
         catch (JsonException)
@@ -115,28 +118,9 @@ public sealed class DPoPProblem
             return null;
         }
 
-        var problem = Parse(await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
-        if (problem is not null &&
-            ChallengeParameters.Find(response, "resource_metadata", "DPoP", "Bearer") is { } url &&
-            Uri.TryCreate(url, UriKind.Absolute, out var resourceMetadata))
-        {
-            return new DPoPProblem
-            {
-                Type = problem.Type,
-                Title = problem.Title,
-                Status = problem.Status,
-                Detail = problem.Detail,
-                Instance = problem.Instance,
-                Timestamp = problem.Timestamp,
-                RequestId = problem.RequestId,
-                Error = problem.Error,
-                ExpectedJkt = problem.ExpectedJkt,
-                ActualJkt = problem.ActualJkt,
-                ResourceMetadata = resourceMetadata,
-            };
-        }
-
-        return problem;
+        Uri? resourceMetadata = ChallengeParameters.Find(response, "resource_metadata", "DPoP", "Bearer") is { } url &&
+            Uri.TryCreate(url, UriKind.Absolute, out var parsed) ? parsed : null;
+        return Parse(await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false), resourceMetadata);
     }
 
     /// <inheritdoc />
