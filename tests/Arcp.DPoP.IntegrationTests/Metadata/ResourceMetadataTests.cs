@@ -315,4 +315,34 @@ public sealed class ResourceMetadataTests
         }));
         Assert.Contains("'Partners' is not a DPoP authentication scheme", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_new_issuer_in_the_metadata_is_served_at_once_the_cached_document_is_not_stale()
+    {
+        var manager = new SwitchingConfigurationManager { Current = new OpenIdConnectConfiguration { Issuer = "https://issuer-a.example" } };
+        await using var api = await StartAsync(new() { [Scheme + "PublicOrigin"] = "https://api.example.com" }, configure: o =>
+        {
+            o.TokenValidationParameters.ValidIssuer = null;
+            o.ConfigurationManager = manager;
+        });
+        var (first, a) = await GetDocumentAsync(api);
+        first.Dispose();
+        Assert.Equal(["https://issuer-a.example"], Strings(a, "authorization_servers"));
+
+        manager.Current = new OpenIdConnectConfiguration { Issuer = "https://issuer-b.example" }; // the issuer's metadata was refreshed
+        var (second, b) = await GetDocumentAsync(api);
+        second.Dispose();
+        Assert.Equal(["https://issuer-b.example"], Strings(b, "authorization_servers"));
+    }
+
+    private sealed class SwitchingConfigurationManager : Microsoft.IdentityModel.Protocols.IConfigurationManager<OpenIdConnectConfiguration>
+    {
+        public required OpenIdConnectConfiguration Current { get; set; }
+
+        public Task<OpenIdConnectConfiguration> GetConfigurationAsync(CancellationToken cancel) => Task.FromResult(Current);
+
+        public void RequestRefresh()
+        {
+        }
+    }
 }
