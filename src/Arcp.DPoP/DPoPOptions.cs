@@ -17,7 +17,12 @@ public class DPoPOptions : AuthenticationSchemeOptions
     /// first (ARCP recommends it): <c>EdDSA</c> (RFC 8037) and its fully-specified name <c>Ed25519</c> (RFC 9864).
     /// </summary>
     public static IReadOnlyList<string> DefaultAllowedAlgorithms { get; } =
-        ["EdDSA", "Ed25519", "ES256", "ES384", "ES512", "PS256", "PS384", "PS512", "RS256", "RS384", "RS512"];
+        [
+            DPoPAlgorithmNames.EdDSA, DPoPAlgorithmNames.Ed25519,
+            DPoPAlgorithmNames.ES256, DPoPAlgorithmNames.ES384, DPoPAlgorithmNames.ES512,
+            DPoPAlgorithmNames.PS256, DPoPAlgorithmNames.PS384, DPoPAlgorithmNames.PS512,
+            DPoPAlgorithmNames.RS256, DPoPAlgorithmNames.RS384, DPoPAlgorithmNames.RS512,
+        ];
 
     /// <summary>Creates the options with their defaults.</summary>
     public DPoPOptions()

@@ -22,8 +22,9 @@ public sealed class SecondReviewTests
     {
         var jwt = new JsonWebToken(new JsonWebTokenHandler().CreateToken($"{{\"cnf\":{{\"jkt\":\"{Jkt}\",{other}}}}}"));
 
-        Assert.Null(TokenConfirmation.ReadThumbprint(jwt, out var failure));
-        Assert.Equal(DPoPFailureCode.TokenInvalid, failure?.Code);
+        var read = TokenConfirmation.ReadThumbprint(jwt);
+        Assert.Null(read.Value);
+        Assert.Equal(DPoPFailureCode.TokenInvalid, read.Failure?.Code);
     }
 
     [Fact]
@@ -31,8 +32,9 @@ public sealed class SecondReviewTests
     {
         var jwt = new JsonWebToken(new JsonWebTokenHandler().CreateToken($"{{\"cnf\":{{\"jkt\":\"{Jkt}\"}}}}"));
 
-        Assert.Equal(Jkt, TokenConfirmation.ReadThumbprint(jwt, out var failure));
-        Assert.Null(failure);
+        var read = TokenConfirmation.ReadThumbprint(jwt);
+        Assert.Equal(Jkt, read.Value);
+        Assert.Null(read.Failure);
     }
 
     // Microsoft.IdentityModel calls IssuerSigningKeyValidatorUsingConfiguration instead of IssuerSigningKeyValidator when
