@@ -76,24 +76,16 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
         var state = State;
 
         // 1. Authorization: DPoP <token> (RFC 9449 §7.1), or Bearer <token> from clients that send it so.
-        string? token = messageReceived.Token;
-        bool dpopScheme = true;
-        if (string.IsNullOrEmpty(token))
+        var authorization = DPoPCredentials.ReadAuthorization(Request, messageReceived.Token);
+        if (authorization.Failure is { } authorizationFailure)
         {
-            var authorization = DPoPCredentials.ReadAuthorization(Request);
-            if (authorization.Failure is { } authorizationFailure)
-            {
-                return await FailAsync(authorizationFailure).ConfigureAwait(false);
-            }
+            return await FailAsync(authorizationFailure).ConfigureAwait(false);
+        }
 
-            if (authorization.Value.Token is null)
-            {
-                DPoPLog.NoCredentials(Logger, Context.TraceIdentifier);
-                return AuthenticateResult.NoResult();
-            }
-
-            token = authorization.Value.Token;
-            dpopScheme = authorization.Value.DPoPScheme;
+        if (authorization.Value.Token is not { } token)
+        {
+            DPoPLog.NoCredentials(Logger, Context.TraceIdentifier);
+            return AuthenticateResult.NoResult();
         }
 
         // 2. Exactly one DPoP header (RFC 9449 §4.3 item 1).
@@ -107,17 +99,13 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
         ParsedProof? parsed = null;
         if (proofHeader.Value is { } proof)
         {
-            var parsing = ParseProof(state, proof, token);
-            if (parsing.Failure is { } proofFailure)
+            var checkedProof = await CheckProofAsync(state, proof, token).ConfigureAwait(false);
+            if (checkedProof.Failure is { } proofFailure)
             {
                 return await FailAsync(proofFailure).ConfigureAwait(false);
             }
 
-            parsed = parsing.Value!;
-            if (Options.RequireNonce && await DPoPNonceCheck.CheckAsync(_nonceService, Context, Scheme.Name, Options, parsed).ConfigureAwait(false) is { } nonceFailure)
-            {
-                return await FailAsync(nonceFailure).ConfigureAwait(false);
-            }
+            parsed = checkedProof.Value;
         }
 
         // 4. The access token itself.
@@ -130,7 +118,7 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
         // 5. Its cnf.jkt: bound, sent with the DPoP scheme and with its proof (RFC 9449 §6.1, §7.2). A cnf this API
         //    cannot check is never an unbound token (issue 11 item 3): only a token with no cnf at all is.
         string? jkt = validated.Jkt;
-        if ((validated.ConfirmationFailure ?? DPoPBinding.CheckPresentation(jkt, parsed is not null, dpopScheme, Options)) is { } bindingRule)
+        if ((validated.ConfirmationFailure ?? DPoPBinding.CheckPresentation(jkt, parsed is not null, authorization.Value.DPoPScheme, Options)) is { } bindingRule)
         {
             return await FailAsync(bindingRule).ConfigureAwait(false);
         }
@@ -234,9 +222,9 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
         return AuthenticateResult.Success(new AuthenticationTicket(proofValidated.Principal ?? principal, proofValidated.Properties, Scheme.Name));
     }
 
-    // Step 3 without the nonce: the htu's origin must be PublicOrigin or a Host the application vouches for (issue 11
-    // item 2), then the validator's checks that cost no signature.
-    private DPoPResult<ParsedProof> ParseProof(DPoPSchemeState state, string proof, string? token)
+    // Step 3: the htu's origin must be PublicOrigin or a Host the application vouches for (issue 11 item 2), then the
+    // validator's checks that cost no signature, then the server nonce when one is required (RFC 9449 §9).
+    private async ValueTask<DPoPResult<ParsedProof>> CheckProofAsync(DPoPSchemeState state, string proof, string token)
     {
         if (state.HostPolicy is not { } hostPolicy || !hostPolicy.Allows(Request.Host, Request.Scheme, Context.Connection.LocalPort))
         {
@@ -244,7 +232,10 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
         }
 
         var htu = state.Validator.RequestHtu(Request);
-        return htu.Value is { } expectedHtu ? state.Validator.Parse(proof, Request.Method, expectedHtu, token) : htu.Failure!;
+        var parsed = htu.Value is { } expectedHtu ? state.Validator.Parse(proof, Request.Method, expectedHtu, token) : htu.Failure!;
+        return parsed.Value is { } checkedProof && Options.RequireNonce
+            ? await DPoPNonceCheck.CheckAsync(_nonceService, Context, Scheme.Name, Options, checkedProof).ConfigureAwait(false) ?? parsed
+            : parsed;
     }
 
     // An event's result before the last check: a failure or NoResult ends authentication, a Success() does not (issue

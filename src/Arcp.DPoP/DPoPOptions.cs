@@ -91,7 +91,7 @@ public class DPoPOptions : AuthenticationSchemeOptions
     /// The shared secrets bound from configuration (<c>SigningKeys</c>) with the issuer each was configured for (null:
     /// none). The scheme lets each key verify only its own issuer's tokens.
     /// </summary>
-    internal List<(SecurityKey Key, string? Issuer)> ConfiguredSigningKeys { get; } = [];
+    internal List<ConfiguredSigningKey> ConfiguredSigningKeys { get; } = [];
 
     /// <summary>
     /// Whether an access token with no <c>aud</c> at all is accepted while the audience is still checked: a token that

@@ -49,8 +49,8 @@ public sealed class SecondReviewTests
         options.TokenValidationParameters.ValidAudience = "api";
         options.TokenValidationParameters.IssuerSigningKeys = [keyA, keyB];
         options.TokenValidationParameters.IssuerSigningKeyValidatorUsingConfiguration = (_, _, _, _) => true;
-        options.ConfiguredSigningKeys.Add((keyA, "https://a"));
-        options.ConfiguredSigningKeys.Add((keyB, "https://b"));
+        options.ConfiguredSigningKeys.Add(new(keyA, "https://a"));
+        options.ConfiguredSigningKeys.Add(new(keyB, "https://b"));
         var parameters = new DPoPSchemeState("DPoP", options, null).TokenValidationParameters();
         long now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         var handler = new JsonWebTokenHandler();

@@ -10,11 +10,17 @@ namespace Arcp.DPoP;
 internal static class DPoPCredentials
 {
     /// <summary>
-    /// Reads <c>Authorization: DPoP &lt;token&gt;</c> (or <c>Bearer</c>). A value without a token when the request has
-    /// no credentials of ours (none, or another scheme's); a failure when it has ours, malformed.
+    /// Reads <c>Authorization: DPoP &lt;token&gt;</c> (or <c>Bearer</c>), unless an event <paramref name="supplied"/> the
+    /// token (then a DPoP-scheme token). A value without a token when the request has no credentials of ours (none, or
+    /// another scheme's); a failure when it has ours, malformed.
     /// </summary>
-    public static DPoPResult<AuthorizationCredentials> ReadAuthorization(HttpRequest request)
+    public static DPoPResult<AuthorizationCredentials> ReadAuthorization(HttpRequest request, string? supplied)
     {
+        if (!string.IsNullOrEmpty(supplied))
+        {
+            return DPoPResult<AuthorizationCredentials>.Ok(new(supplied, dpopScheme: true));
+        }
+
         StringValues values = request.Headers.Authorization;
         if (values.Count == 0 || string.IsNullOrEmpty(values[0]))
         {
