@@ -166,8 +166,8 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
     }
 
     // Step 5's event: the principal's jkt is the thumbprint this request proved, and only that (issue 11 item 16), so
-    // the token's own jkt claims go before the application sees it.
-    private async Task<DPoPTokenValidatedContext> RaiseTokenValidatedAsync(ValidatedToken validated)
+    // the token's own jkt claims go before the application sees it. A ValueTask: the usual event completes at once.
+    private async ValueTask<DPoPTokenValidatedContext> RaiseTokenValidatedAsync(ValidatedToken validated)
     {
         DPoPBinding.RemoveJktClaims(validated.Identity);
         var tokenValidated = new DPoPTokenValidatedContext(Context, Scheme, Options, validated.SecurityToken, validated.Jkt)
