@@ -26,17 +26,9 @@ internal static class ProofKeyImport
             },
         };
 
-        var ecdsa = ECDsa.Create();
-        try
-        {
-            ecdsa.ImportParameters(parameters);
-            return DPoPResult<AsymmetricAlgorithm>.Ok(ecdsa);
-        }
-        catch (CryptographicException)
-        {
-            ecdsa.Dispose();
-            return DPoPFailures.PointNotOnCurve(algorithm);
-        }
+        return Imported(ECDsa.Create(), parameters, static (key, p) => key.ImportParameters(p)) is { } ecdsa
+            ? DPoPResult<AsymmetricAlgorithm>.Ok(ecdsa)
+            : DPoPFailures.PointNotOnCurve(algorithm);
     }
 
     private static DPoPResult<AsymmetricAlgorithm> ImportRsa(ProofJwk jwk)
@@ -47,22 +39,31 @@ internal static class ProofKeyImport
             Exponent = TrimLeadingZeros(Base64Url.DecodeFromChars(jwk.E)),
         };
 
-        var rsa = RSA.Create();
-        try
-        {
-            rsa.ImportParameters(parameters);
-            return DPoPResult<AsymmetricAlgorithm>.Ok(rsa);
-        }
-        catch (CryptographicException)
-        {
-            rsa.Dispose();
-            return DPoPFailures.RsaNotImportable;
-        }
+        return Imported(RSA.Create(), parameters, static (key, p) => key.ImportParameters(p)) is { } rsa
+            ? DPoPResult<AsymmetricAlgorithm>.Ok(rsa)
+            : DPoPFailures.RsaNotImportable;
 
         static byte[] TrimLeadingZeros(byte[] value)
         {
             int start = value.AsSpan().IndexOfAnyExcept((byte)0);
             return start <= 0 ? value : value[start..];
+        }
+    }
+
+    // The platform refuses a point that is not on its curve (invalid-curve attacks) or an unusable modulus: null, and
+    // the key is disposed at once.
+    private static TKey? Imported<TKey, TParameters>(TKey key, TParameters parameters, Action<TKey, TParameters> import)
+        where TKey : AsymmetricAlgorithm
+    {
+        try
+        {
+            import(key, parameters);
+            return key;
+        }
+        catch (CryptographicException)
+        {
+            key.Dispose();
+            return null;
         }
     }
 }

@@ -54,7 +54,7 @@ public sealed class HandlerStepTests
     {
         await using var api = await SecurityApi.StartAsync();
         using var key = TestKey.Create();
-        string expired = ExpiredToken(api, key.Jkt);
+        string expired = api.Token(key.Jkt, expires: DateTime.UtcNow.AddHours(-1));
 
         // The proof's free checks come first: with an expired token and a proof for GET, the client hears about htm.
         using var wrongMethod = await api.Client.SendAsync(SecurityApi.Request("/orders", expired, SecurityApi.Proof(key, "/orders", expired, method: "GET")));
@@ -193,22 +193,6 @@ public sealed class HandlerStepTests
         Assert.StartsWith($"DPoP error=\"{error}\", error_description=\"", challenge, StringComparison.Ordinal);
         Assert.EndsWith(", " + Algs, challenge, StringComparison.Ordinal);
         return problem;
-    }
-
-    private static string ExpiredToken(SecurityApi api, string jkt)
-    {
-        var now = DateTime.UtcNow;
-        return new Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler().CreateToken(new Microsoft.IdentityModel.Tokens.SecurityTokenDescriptor
-        {
-            Issuer = SecurityApi.Issuer,
-            Audience = SecurityApi.Audience,
-            IssuedAt = now.AddHours(-2),
-            NotBefore = now.AddHours(-2),
-            Expires = now.AddHours(-1),
-            TokenType = "at+jwt",
-            Claims = new Dictionary<string, object> { ["sub"] = "agent-7", ["cnf"] = new Dictionary<string, object> { ["jkt"] = jkt } },
-            SigningCredentials = new Microsoft.IdentityModel.Tokens.SigningCredentials(api.SigningKey, Microsoft.IdentityModel.Tokens.SecurityAlgorithms.EcdsaSha256),
-        });
     }
 
     private static string Challenge(HttpResponseMessage response) => response.Headers.GetValues("WWW-Authenticate").Single();

@@ -118,8 +118,9 @@ internal sealed class SecurityApi : IAsyncDisposable
         o.TokenValidationParameters.IssuerSigningKey = SigningKey;
     }
 
-    /// <summary>A token bound to <paramref name="jkt"/> (or unbound), with any claims changed by <paramref name="claims"/>.</summary>
-    public string Token(string? jkt, Action<Dictionary<string, object>>? claims = null, string audience = Audience)
+    /// <summary>A token bound to <paramref name="jkt"/> (or unbound), with any claims changed by <paramref name="claims"/>;
+    /// valid for ten minutes, or issued an hour before <paramref name="expires"/> when that is given.</summary>
+    public string Token(string? jkt, Action<Dictionary<string, object>>? claims = null, string audience = Audience, DateTime? expires = null)
     {
         var payload = new Dictionary<string, object> { ["sub"] = "agent-7" };
         if (jkt is not null)
@@ -128,14 +129,14 @@ internal sealed class SecurityApi : IAsyncDisposable
         }
 
         claims?.Invoke(payload);
-        var now = DateTime.UtcNow;
+        var now = expires?.AddHours(-1) ?? DateTime.UtcNow;
         return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
             Issuer = Issuer,
             Audience = audience,
             IssuedAt = now,
             NotBefore = now,
-            Expires = now.AddMinutes(10),
+            Expires = expires ?? now.AddMinutes(10),
             TokenType = "at+jwt",
             Claims = payload,
             SigningCredentials = new SigningCredentials(SigningKey, SecurityAlgorithms.EcdsaSha256),
