@@ -68,6 +68,7 @@ public sealed class TryItPageTests : IAsyncLifetime
         Assert.Equal("DPoP Key Mismatch", mismatch.ProblemTitle);
         Assert.EndsWith("/dpop-binding-mismatch", mismatch.ProblemType, StringComparison.Ordinal);
         Assert.Contains("DPoP error=\"invalid_token\"", mismatch.Headers, StringComparison.Ordinal);
+        Assert.True(await page.IsVisibleAsync(".operation[data-path='/agents/register'] #result-problem")); // shown under the call
 
         // A token for the new key works again.
         await GetTokenAsync(page);
@@ -148,6 +149,8 @@ public sealed class TryItPageTests : IAsyncLifetime
         await page.WaitForSelectorAsync("#document-status[data-ready='true']");
         await page.WaitForSelectorAsync("#algorithm[data-ready='true']");
         Assert.Equal("/dev/token", await page.TextContentAsync("#token-endpoint"));
+        Assert.Equal(0, await page.Locator(".operation[data-path='/dev/token']").CountAsync()); // step 2 calls it, not a card
+        Assert.Equal("true", await page.GetAttributeAsync(".operation[data-path='/agents/register']", "data-dpop"));
         return page;
     }
 

@@ -145,9 +145,17 @@
 
   // ---- showing a response ----
 
-  function show(requestLine, result) {
-    const { response, body, proof, retried } = result;
+  // The answer is shown under what was clicked (the token step, or the operation's card).
+  function placeResult(anchor) {
     const section = $('result-section');
+    if (anchor && section.parentNode !== anchor) anchor.append(section);
+    section.hidden = false;
+    return section;
+  }
+
+  function show(requestLine, result, anchor) {
+    const { response, body, proof, retried } = result;
+    const section = placeResult(anchor);
     section.dataset.count = String(Number(section.dataset.count || '0') + 1); // lets a test (or a person) tell answers apart
     $('result-request').textContent = requestLine + (retried ? ' (retried once with the server\'s nonce)' : '');
     const status = $('result-status');
@@ -188,8 +196,8 @@
       : '(none: this operation does not use DPoP)';
   }
 
-  function showError(requestLine, error) {
-    const section = $('result-section');
+  function showError(requestLine, error, anchor) {
+    const section = placeResult(anchor);
     section.dataset.count = String(Number(section.dataset.count || '0') + 1);
     $('result-request').textContent = requestLine;
     const status = $('result-status');
@@ -225,14 +233,14 @@
     const requestLine = `POST ${url.pathname}`;
     try {
       const result = await sendWithProof('token', 'POST', url, { body: form }, null);
-      show(requestLine, result);
+      show(requestLine, result, $('token-section'));
       if (!result.response.ok) return;
       const json = JSON.parse(result.body);
       const claims = decodeJwtPart(json.access_token, 1) || {};
       state.token = { value: json.access_token, jkt: claims.cnf && claims.cnf.jkt, claims };
       renderTokenStatus();
     } catch (error) {
-      showError(requestLine, error);
+      showError(requestLine, error, $('token-section'));
     }
   }
 
@@ -280,6 +288,14 @@
     return node;
   }
 
+  function isTokenEndpoint(path) {
+    try {
+      return sameOriginUrl(path).pathname === sameOriginUrl(state.config.tokenEndpoint).pathname;
+    } catch {
+      return false;
+    }
+  }
+
   function renderOperations(apiDocument) {
     const dpopSchemes = dpopSchemeNames(apiDocument);
     const container = $('operations');
@@ -288,7 +304,7 @@
     for (const [path, item] of Object.entries(apiDocument.paths || {})) {
       for (const method of methods) {
         const operation = item[method];
-        if (!operation) continue;
+        if (!operation || isTokenEndpoint(path)) continue; // step 2 calls it, with a proof and no token
         count += 1;
         container.append(renderOperation(method.toUpperCase(), path, operation, [...(item.parameters || []), ...(operation.parameters || [])],
           usesDPoP(operation, apiDocument, dpopSchemes)));
@@ -328,12 +344,12 @@
     }
 
     const send = element('button', { type: 'button', className: 'send', textContent: 'Send' });
-    send.addEventListener('click', () => callOperation(method, path, inputs, bodyInput, dpop, send));
+    send.addEventListener('click', () => callOperation(method, path, inputs, bodyInput, dpop, send, card));
     card.append(element('p', {}, [send]));
     return card;
   }
 
-  async function callOperation(method, template, inputs, bodyInput, dpop, button) {
+  async function callOperation(method, template, inputs, bodyInput, dpop, button, card) {
     let requestLine = `${method} ${template}`;
     button.disabled = true;
     try {
@@ -357,15 +373,15 @@
       }
       if (!dpop) {
         const response = await fetch(target, { ...init, method, credentials: 'same-origin', redirect: 'manual', cache: 'no-store' });
-        show(requestLine, { response, body: await response.text(), proof: null, retried: false });
+        show(requestLine, { response, body: await response.text(), proof: null, retried: false }, card);
         return;
       }
       if (!state.key) throw new Error('get a key first (step 1)');
       if (!state.token) throw new Error('get a token first (step 2)');
       // htu is the URL without its query (RFC 9449 §4.2); the request goes to the URL with it.
-      show(requestLine, await sendWithProof('api', method, url, init, state.token.value, target));
+      show(requestLine, await sendWithProof('api', method, url, init, state.token.value, target), card);
     } catch (error) {
-      showError(requestLine, error);
+      showError(requestLine, error, card);
     } finally {
       button.disabled = false;
     }
@@ -374,8 +390,8 @@
   // ---- start ----
 
   async function start() {
-    $('get-key').addEventListener('click', () => getKey(false).catch((error) => showError('key', error)));
-    $('rotate-key').addEventListener('click', () => getKey(true).catch((error) => showError('key', error)));
+    $('get-key').addEventListener('click', () => getKey(false).catch((error) => showError('key', error, $('key-section'))));
+    $('rotate-key').addEventListener('click', () => getKey(true).catch((error) => showError('key', error, $('key-section'))));
     $('get-token').addEventListener('click', () => getToken());
 
     if (await supportsEd25519()) {
