@@ -9,7 +9,13 @@ namespace Arcp.DPoP.BrowserTests;
 /// </summary>
 internal static class ChromiumBrowser
 {
-    private static readonly string[] Candidates = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome", "/usr/bin/google-chrome-stable"];
+    private static readonly string[] Names = ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"];
+
+    // The first of Names on PATH, as a shell would find it.
+    private static IEnumerable<string> Candidates =>
+        from name in Names
+        from directory in (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+        select Path.Combine(directory, name);
 
     public static string ExecutablePath =>
         Environment.GetEnvironmentVariable("CHROMIUM_PATH") is { Length: > 0 } configured
