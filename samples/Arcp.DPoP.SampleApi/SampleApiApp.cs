@@ -126,6 +126,7 @@ public static class SampleApiApp
             // /try-it/: an API explorer in the browser that gets a key, a token from the development issuer, and signs
             // a proof for every call (Arcp.DPoP.OpenApi; it maps nothing outside Development).
             app.MapDPoPTryIt(tokenEndpoint: DevelopmentTokenEndpoint.Path);
+            SampleLog.TryItPage(app.Logger, "/try-it/");
         }
 
         return app;
