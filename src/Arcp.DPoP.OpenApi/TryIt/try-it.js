@@ -296,24 +296,38 @@
     }
   }
 
+  // The document's paths are relative to its first server (OpenAPI 3 §4.8.1: an app's PathBase is there). Only its
+  // path is used, and only when it is on this origin: the page calls nothing else.
+  function basePath(apiDocument) {
+    const server = (apiDocument.servers || [])[0];
+    if (!server || typeof server.url !== 'string' || server.url.includes('{')) return '';
+    try {
+      const url = new URL(server.url, location.href);
+      return url.origin === location.origin ? url.pathname.replace(/\/+$/, '') : '';
+    } catch {
+      return '';
+    }
+  }
+
   function renderOperations(apiDocument) {
     const dpopSchemes = dpopSchemeNames(apiDocument);
+    const base = basePath(apiDocument);
     const container = $('operations');
     container.replaceChildren();
     let count = 0;
     for (const [path, item] of Object.entries(apiDocument.paths || {})) {
       for (const method of methods) {
         const operation = item[method];
-        if (!operation || isTokenEndpoint(path)) continue; // step 2 calls it, with a proof and no token
+        if (!operation || isTokenEndpoint(base + path)) continue; // step 2 calls it, with a proof and no token
         count += 1;
-        container.append(renderOperation(method.toUpperCase(), path, operation, [...(item.parameters || []), ...(operation.parameters || [])],
+        container.append(renderOperation(method.toUpperCase(), path, base, operation, [...(item.parameters || []), ...(operation.parameters || [])],
           usesDPoP(operation, apiDocument, dpopSchemes)));
       }
     }
     $('document-status').textContent = `${count} operations in ${state.config.openApiDocument}; the ones marked DPoP are sent with the token and a proof.`;
   }
 
-  function renderOperation(method, path, operation, parameters, dpop) {
+  function renderOperation(method, path, base, operation, parameters, dpop) {
     const card = element('div', { className: 'operation' });
     card.dataset.method = method;
     card.dataset.path = path;
@@ -344,16 +358,16 @@
     }
 
     const send = element('button', { type: 'button', className: 'send', textContent: 'Send' });
-    send.addEventListener('click', () => callOperation(method, path, inputs, bodyInput, dpop, send, card));
+    send.addEventListener('click', () => callOperation(method, base, path, inputs, bodyInput, dpop, send, card));
     card.append(element('p', {}, [send]));
     return card;
   }
 
-  async function callOperation(method, template, inputs, bodyInput, dpop, button, card) {
-    let requestLine = `${method} ${template}`;
+  async function callOperation(method, base, template, inputs, bodyInput, dpop, button, card) {
+    let requestLine = `${method} ${base}${template}`;
     button.disabled = true;
     try {
-      let path = template;
+      let path = base + template;
       const query = new URLSearchParams();
       for (const input of inputs) {
         if (input.dataset.in === 'path') {
