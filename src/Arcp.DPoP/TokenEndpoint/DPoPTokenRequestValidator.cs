@@ -39,25 +39,24 @@ internal sealed class DPoPTokenRequestValidator : IDPoPTokenRequestValidator
         var state = _states.Get(authenticationScheme, options);
         var request = context.Request;
 
-        string? proof = null;
-        var failure = DPoPCredentials.ReadProof(request, options.MaxProofLength, ref proof);
+        // Step 2: exactly one DPoP header; a token request without one has nothing to bind the token to.
+        var proofHeader = DPoPCredentials.ReadProof(request, options.MaxProofLength, supplied: null);
         ParsedProof? parsed = null;
-        if (failure is null && proof is null)
-        {
-            failure = NoProof;
-        }
+        var failure = proofHeader.Failure ?? (proofHeader.Value is null ? NoProof : null);
 
-        failure ??= DPoPRequestProof.Parse(state, request, proof!, token: null, out parsed);
-        if (failure is null && options.RequireNonce)
+        // Step 3 (origin, free checks, no ath: there is no access token; then the nonce), step 7, then step 8, last.
+        if (failure is null)
         {
-            failure = await DPoPNonceCheck.CheckAsync(_nonceService, context, authenticationScheme, options, parsed!).ConfigureAwait(false);
+            var checkedProof = await DPoPRequestProof.CheckAsync(state, context, authenticationScheme, options, _nonceService, proofHeader.Value!, token: null).ConfigureAwait(false);
+            failure = checkedProof.Failure;
+            parsed = checkedProof.Value;
         }
 
         failure ??= DPoPProofValidator.VerifySignature(parsed!);
         if (failure is null)
         {
             state.Validator.Remember(parsed!);
-            failure = (await DPoPFirstUse.RecordAsync(_replayCache, context, options, parsed!, _logger).ConfigureAwait(false)).Failure;
+            failure = await DPoPFirstUse.RecordAsync(_replayCache, context, options, parsed!, _logger).ConfigureAwait(false);
         }
 
         if (failure is not null)
