@@ -11,9 +11,6 @@ namespace Arcp.DPoP;
 /// </summary>
 internal sealed class DPoPTokenRequestValidator : IDPoPTokenRequestValidator
 {
-    private static readonly DPoPFailure NoProof = new(DPoPFailureCode.ProofMissing,
-        "The token request has no DPoP header: sign a DPoP proof (htm POST, htu this token endpoint's URL) with the key the token is to be bound to, and send it in the DPoP header (RFC 9449 §5).");
-
     private readonly IOptionsMonitor<DPoPOptions> _options;
     private readonly DPoPSchemeStates _states;
     private readonly IDPoPReplayCache _replayCache;
@@ -42,7 +39,7 @@ internal sealed class DPoPTokenRequestValidator : IDPoPTokenRequestValidator
         // Step 2: exactly one DPoP header; a token request without one has nothing to bind the token to.
         var proofHeader = DPoPCredentials.ReadProof(request, options.MaxProofLength, supplied: null);
         ParsedProof? parsed = null;
-        var failure = proofHeader.Failure ?? (proofHeader.Value is null ? NoProof : null);
+        var failure = proofHeader.Failure ?? (proofHeader.Value is null ? DPoPFailures.TokenRequestWithoutProof : null);
 
         // Step 3 (origin, free checks, no ath: there is no access token; then the nonce), step 7, then step 8, last.
         if (failure is null)
