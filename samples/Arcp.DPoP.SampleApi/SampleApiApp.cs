@@ -9,7 +9,7 @@ namespace Arcp.DPoP.SampleApi;
 
 /// <summary>
 /// Builds the sample API: <c>AddDPoP()</c> bound from configuration, the agents endpoints, and — in Development, when no
-/// issuer is configured — the development token issuer. Program.cs runs it; the sample agent hosts it in-process.
+/// issuer is configured — the development issuer. Program.cs runs it; the sample agent hosts it in-process.
 /// </summary>
 public static class SampleApiApp
 {
@@ -21,22 +21,18 @@ public static class SampleApiApp
 
         // Three ways to trust an issuer, from configuration alone: Authority (OpenID Connect metadata), MetadataAddress
         // (e.g. ARCP's /.well-known/arcp-configuration), SigningKeys (shared secrets, e.g. ARCP with JWKS_ENABLED=false).
-        // With none of them, and only in Development (a fresh clone), the sample issues its own development tokens;
-        // anywhere else it refuses to start, naming the settings.
-        var dpopSection = builder.Configuration.GetSection("Authentication:Schemes:DPoP");
-        bool issuerConfigured = !string.IsNullOrEmpty(dpopSection["Authority"]) || !string.IsNullOrEmpty(dpopSection["MetadataAddress"]) ||
-            dpopSection.GetSection("SigningKeys").GetChildren().Any();
-        bool useDevelopmentIssuer = !issuerConfigured && builder.Environment.IsDevelopment();
-        if (useDevelopmentIssuer)
-        {
-            string? keyFile = builder.Configuration["DevelopmentIssuer:KeyFile"];
-            builder.Services.AddSingleton(sp => string.IsNullOrEmpty(keyFile)
-                ? new DevelopmentTokenIssuer(sp.GetRequiredService<TimeProvider>())
-                : DevelopmentTokenIssuer.FromPemFile(keyFile, sp.GetRequiredService<TimeProvider>()));
-        }
-
+        // With none of them, in Development (a fresh clone), the development issuer in Arcp.DPoP issues the tokens
+        // (POST /dev-issuer/token); anywhere else it serves nothing and, with no issuer configured, the app refuses to start.
         var authentication = builder.Services.AddAuthentication()
-            .AddDPoP(); // binds Authentication:Schemes:DPoP (Authority, Audience, Mode, ProofLifetime, RequireNonce...)
+            .AddDPoP() // binds Authentication:Schemes:DPoP (Authority, Audience, Mode, ProofLifetime, RequireNonce...)
+            .AddDevelopmentIssuer(o =>
+            {
+                o.DefaultScope = "agents:register";
+                o.DefaultRoles.Add("agent"); // [Authorize(Roles = "agent")] on POST /agents/heartbeat
+
+                // DevelopmentIssuer:KeyFile: a P-256 PEM shared with another program (benchmarks/e2e's JwtBearer app).
+                o.KeyPath = builder.Configuration["DevelopmentIssuer:KeyFile"];
+            });
 
         // On a web farm: one Redis for the replay cache and for the Data Protection key ring that protects nonces.
         string? redisConfiguration = builder.Configuration.GetConnectionString("Redis");
@@ -53,16 +49,6 @@ public static class SampleApiApp
             builder.Services.AddDataProtection()
                 .SetApplicationName("Arcp.DPoP.SampleApi")
                 .PersistKeysToStackExchangeRedis(() => redis.GetDatabase(), "arcp-sample:dataprotection-keys");
-        }
-
-        if (useDevelopmentIssuer)
-        {
-            builder.Services.AddOptions<DPoPOptions>(DPoPDefaults.AuthenticationScheme)
-                .Configure<DevelopmentTokenIssuer>((options, issuer) =>
-                {
-                    options.TokenValidationParameters.ValidIssuer = DevelopmentTokenIssuer.Issuer;
-                    options.TokenValidationParameters.IssuerSigningKey = issuer.SigningKey;
-                });
         }
 
         // Telemetry:ConsoleExporter=true prints the Arcp.DPoP meter (accepted, rejected by problem type, duration).
@@ -82,15 +68,6 @@ public static class SampleApiApp
         builder.Services.AddControllers().AddApplicationPart(typeof(SampleApiApp).Assembly); // also when hosted by another program
 
         var app = builder.Build();
-
-        if (useDevelopmentIssuer)
-        {
-            SampleLog.DevelopmentIssuerEnabled(app.Logger);
-        }
-        else if (!issuerConfigured)
-        {
-            SampleLog.NoIssuerConfigured(app.Logger, app.Environment.EnvironmentName);
-        }
 
         app.UseAuthentication();
         app.UseAuthorization();
@@ -112,12 +89,11 @@ public static class SampleApiApp
             app.MapOpenApi(); // /openapi/v1.json, with the DPoP security scheme on the endpoints that need it
         }
 
-        app.MapGet("/", () => Results.Ok(new { service = "Arcp.DPoP sample API", token_endpoint = useDevelopmentIssuer ? "/dev/token" : null }));
-
-        if (useDevelopmentIssuer)
+        app.MapGet("/", (IHostEnvironment environment) => Results.Ok(new
         {
-            app.MapDevelopmentTokenEndpoint();
-        }
+            service = "Arcp.DPoP sample API",
+            token_endpoint = environment.IsDevelopment() ? "/dev-issuer/token" : null, // the development issuer, when it runs
+        }));
 
         return app;
     }

@@ -385,8 +385,8 @@ public sealed class TokenLifecycleTests
             .ConfigurePrimaryHttpMessageHandler(() => api.Server.CreateHandler())
             .AddDPoP(o =>
             {
-                o.TokenEndpoint = new Uri(SampleApi.BaseAddress, "/dev/token");
-                o.Parameters["agent_id"] = "lifecycle-agent";
+                o.TokenEndpoint = new Uri(SampleApi.BaseAddress, "/dev-issuer/token");
+                o.ClientId = "lifecycle-agent";
             });
         services.AddHttpClient(DPoPTokenManager.TokenHttpClientName).ConfigurePrimaryHttpMessageHandler(() => transport);
         await using var provider = services.BuildServiceProvider();
