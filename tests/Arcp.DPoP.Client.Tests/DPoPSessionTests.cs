@@ -77,8 +77,8 @@ public sealed class DPoPSessionTests
         await using var api = new SampleApi { RequireNonce = true };
         using var transport = api.Transport();
         using var session = new DPoPSession();
-        using var plain = new HttpClient(transport, disposeHandler: false);
-        await session.RequestTokenAsync(plain, TokenEndpoint);
+        // The token endpoint asks for nonces too (the same nonce service): the token comes from the issuer service instead.
+        session.SetAccessToken(api.Issuer.CreateToken("agent-1", session.Key.Thumbprint, audience: "arcp-api"));
         int afterToken = transport.Count;
         transport.Bodies.Clear();
 
@@ -122,8 +122,8 @@ public sealed class DPoPSessionTests
         await using var api = new SampleApi { RequireNonce = true, ExtraServices = s => s.AddSingleton<IDPoPNonceService, RejectingNonceService>() };
         using var transport = api.Transport();
         using var session = new DPoPSession();
-        using var plain = new HttpClient(transport, disposeHandler: false);
-        await session.RequestTokenAsync(plain, TokenEndpoint);
+        // The token endpoint asks for nonces too (the same nonce service): the token comes from the issuer service instead.
+        session.SetAccessToken(api.Issuer.CreateToken("agent-1", session.Key.Thumbprint, audience: "arcp-api"));
         int afterToken = transport.Count;
 
         using var client = new HttpClient(new DPoPMessageHandler(session) { InnerHandler = transport }, disposeHandler: false);

@@ -44,6 +44,11 @@ public sealed class DPoPDevelopmentIssuer : IDisposable
 
         _options = options.Value;
         _path = NormalizePath(_options.Path);
+        if (_options.TokenLifetime <= TimeSpan.Zero || _options.TokenLifetime > TimeSpan.FromHours(24))
+        {
+            throw new InvalidOperationException($"DPoPDevelopmentIssuerOptions.TokenLifetime is {_options.TokenLifetime}; it must be more than zero and at most 24 hours.");
+        }
+
         _schemeOptions = schemeOptions;
         _timeProvider = timeProvider;
         _applicationName = string.IsNullOrEmpty(environment.ApplicationName) ? "dpop-dev-api" : environment.ApplicationName;

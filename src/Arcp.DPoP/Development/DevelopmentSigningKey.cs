@@ -150,9 +150,8 @@ internal sealed class DevelopmentSigningKey : IDisposable
         writer.WriteEndObject();
     }
 
-    public void Dispose()
-    {
-        _key.Dispose();
-        ((ECDsaSecurityKey)SecurityKey).ECDsa.Dispose();
-    }
+    // Only the private key: the public SecurityKey's ECDsa is left to the collector, because Microsoft.IdentityModel
+    // caches signature providers process-wide by the key's thumbprint, so a later host with the same key file may still
+    // verify through the provider this key's ECDsa backs.
+    public void Dispose() => _key.Dispose();
 }
