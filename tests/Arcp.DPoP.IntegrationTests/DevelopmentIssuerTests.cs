@@ -326,6 +326,8 @@ public sealed class DevelopmentIssuerTests : IDisposable
         using var jwks = await client.GetAsync("/dev-issuer/jwks");
         Assert.Equal(HttpStatusCode.NotFound, jwks.StatusCode);
 
+        Assert.False(File.Exists(KeyFile)); // no key is read or made for an issuer that is off
+
         // The scheme keeps exactly what the application configured.
         var options = factory.Services.GetRequiredService<IOptionsMonitor<DPoPOptions>>().Get(DPoPDefaults.AuthenticationScheme);
         Assert.NotEqual(factory.Issuer.KeyId, options.TokenValidationParameters.IssuerSigningKey?.KeyId);

@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -20,7 +21,9 @@ internal sealed partial class DevelopmentIssuerMiddleware
     private const string FormContentType = "application/x-www-form-urlencoded";
 
     private readonly RequestDelegate _next;
-    private readonly DPoPDevelopmentIssuer _issuer;
+    private readonly IServiceProvider _services;
+    private readonly DPoPDevelopmentIssuerOptions _options;
+    private readonly string _path;
     private readonly DevelopmentIssuerTrust _trust;
     private readonly IOptionsMonitor<DPoPOptions> _schemeOptions;
     private readonly IDPoPReplayCache _replayCache;
@@ -33,25 +36,28 @@ internal sealed partial class DevelopmentIssuerMiddleware
     private readonly string _tokenPath;
     private readonly string _nonceScope;
     private (DPoPOptions Options, DPoPProofValidator Validator)? _validator;
+    private DPoPDevelopmentIssuer? _issuer;
 
-    public DevelopmentIssuerMiddleware(RequestDelegate next, DPoPDevelopmentIssuer issuer, DevelopmentIssuerTrust trust, IOptionsMonitor<DPoPOptions> schemeOptions,
-        IDPoPReplayCache replayCache, IDPoPNonceService nonces, TimeProvider timeProvider, ILogger<DPoPDevelopmentIssuer> logger)
+    public DevelopmentIssuerMiddleware(RequestDelegate next, IServiceProvider services, IOptions<DPoPDevelopmentIssuerOptions> options, DevelopmentIssuerTrust trust,
+        IOptionsMonitor<DPoPOptions> schemeOptions, IDPoPReplayCache replayCache, IDPoPNonceService nonces, TimeProvider timeProvider, ILogger<DPoPDevelopmentIssuer> logger)
     {
         _next = next;
-        _issuer = issuer;
+        _services = services;
+        _options = options.Value;
+        _path = DPoPDevelopmentIssuer.NormalizePath(_options.Path);
         _trust = trust;
         _schemeOptions = schemeOptions;
         _replayCache = replayCache;
         _nonces = nonces;
         _timeProvider = timeProvider;
         _logger = logger;
-        _openIdConfigurationPath = issuer.Path + "/.well-known/openid-configuration";
-        _authorizationServerMetadataPath = "/.well-known/oauth-authorization-server" + issuer.Path;
-        _jwksPath = issuer.Path + "/jwks";
-        _tokenPath = issuer.Path + "/token";
+        _openIdConfigurationPath = _path + "/.well-known/openid-configuration";
+        _authorizationServerMetadataPath = "/.well-known/oauth-authorization-server" + _path;
+        _jwksPath = _path + "/jwks";
+        _tokenPath = _path + "/token";
 
         // Nonces of the token endpoint are its own (RFC 9449 §8): one the API handed out does not pass here, nor the reverse.
-        _nonceScope = issuer.Options.AuthenticationScheme + issuer.Path;
+        _nonceScope = _options.AuthenticationScheme + _path;
     }
 
     public Task InvokeAsync(HttpContext context)
@@ -66,7 +72,7 @@ internal sealed partial class DevelopmentIssuerMiddleware
             return _next(context);
         }
 
-        var options = _schemeOptions.Get(_issuer.Options.AuthenticationScheme); // runs DevelopmentIssuerTrust first
+        var options = _schemeOptions.Get(_options.AuthenticationScheme); // runs DevelopmentIssuerTrust first
         if (!_trust.IsTrusted)
         {
             return _next(context);
@@ -85,6 +91,9 @@ internal sealed partial class DevelopmentIssuerMiddleware
         return jwks ? WriteJsonAsync(context, StatusCodes.Status200OK, WriteJwks) : WriteJsonAsync(context, StatusCodes.Status200OK, w => WriteMetadata(w, context, options));
     }
 
+    // Resolved only once the scheme trusts the issuer: beside a configured issuer no key is read or made.
+    private DPoPDevelopmentIssuer Issuer => _issuer ??= _services.GetRequiredService<DPoPDevelopmentIssuer>();
+
     // RFC 8414 §2 members (OpenID Connect Discovery's where they coincide), with RFC 9449 §5.1's dpop_signing_alg_values_supported.
     private void WriteMetadata(Utf8JsonWriter writer, HttpContext context, DPoPOptions options)
     {
@@ -97,9 +106,9 @@ internal sealed partial class DevelopmentIssuerMiddleware
         WriteArray(writer, "token_endpoint_auth_methods_supported", ["none", "client_secret_basic", "client_secret_post"]);
         WriteArray(writer, "dpop_signing_alg_values_supported", options.AllowedAlgorithms);
         WriteArray(writer, "response_types_supported", []);
-        if (_issuer.Options.AllowedScopes.Count > 0)
+        if (_options.AllowedScopes.Count > 0)
         {
-            WriteArray(writer, "scopes_supported", _issuer.Options.AllowedScopes);
+            WriteArray(writer, "scopes_supported", _options.AllowedScopes);
         }
 
         WriteArray(writer, "id_token_signing_alg_values_supported", ["ES256"]);
@@ -111,7 +120,7 @@ internal sealed partial class DevelopmentIssuerMiddleware
     {
         writer.WriteStartObject();
         writer.WriteStartArray("keys");
-        _issuer.SigningKey.WritePublicJwk(writer);
+        Issuer.SigningKey.WritePublicJwk(writer);
         writer.WriteEndArray();
         writer.WriteEndObject();
     }
@@ -193,8 +202,8 @@ internal sealed partial class DevelopmentIssuerMiddleware
             return;
         }
 
-        var lifetime = _issuer.Options.TokenLifetime;
-        string token = _issuer.CreateTokenFor(IssuerFor(request, options), grant.Subject, proof.Jkt, grant.Scope, grant.Roles, lifetime, _issuer.Audience(), _timeProvider.GetUtcNow());
+        var lifetime = _options.TokenLifetime;
+        string token = Issuer.CreateTokenFor(IssuerFor(request, options), grant.Subject, proof.Jkt, grant.Scope, grant.Roles, lifetime, Issuer.Audience(), _timeProvider.GetUtcNow());
         DevelopmentIssuerLog.TokenIssued(_logger, grant.Subject, proof.Jkt);
         await WriteJsonAsync(context, StatusCodes.Status200OK, writer =>
         {
@@ -238,7 +247,7 @@ internal sealed partial class DevelopmentIssuerMiddleware
         grant = default;
         error = "invalid_request";
         description = null;
-        var devOptions = _issuer.Options;
+        var devOptions = _options;
 
         if (form.TryGetValue("grant_type", out var grantTypes) && (grantTypes.Count != 1 || !string.Equals(grantTypes[0], "client_credentials", StringComparison.Ordinal)))
         {
@@ -360,7 +369,7 @@ internal sealed partial class DevelopmentIssuerMiddleware
 
     // RFC 8414 §2: the issuer is the URL its metadata is found under; the origin is the one the client used (or PublicOrigin).
     private string IssuerFor(HttpRequest request, DPoPOptions options) =>
-        (options.PublicOrigin?.TrimEnd('/') ?? request.Scheme + "://" + request.Host.ToUriComponent()) + request.PathBase.ToUriComponent() + _issuer.Path;
+        (options.PublicOrigin?.TrimEnd('/') ?? request.Scheme + "://" + request.Host.ToUriComponent()) + request.PathBase.ToUriComponent() + _path;
 
     private static Task MethodNotAllowed(HttpContext context, string allow)
     {

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 
@@ -22,18 +23,18 @@ internal sealed class DevelopmentIssuerTrust : IPostConfigureOptions<DPoPOptions
     private readonly DPoPDevelopmentIssuerOptions _options;
     private volatile bool _trusted;
 
-    public DevelopmentIssuerTrust(IServiceProvider services, IHostEnvironment environment, IOptions<DPoPDevelopmentIssuerOptions> options)
+    private readonly ILogger _logger;
+
+    public DevelopmentIssuerTrust(IServiceProvider services, IHostEnvironment environment, IOptions<DPoPDevelopmentIssuerOptions> options, ILogger<DPoPDevelopmentIssuer> logger)
     {
         _services = services;
         _environment = environment;
         _options = options.Value;
+        _logger = logger;
     }
 
     /// <summary>Whether the scheme the issuer serves trusts it (false outside Development or beside a configured issuer).</summary>
     public bool IsTrusted => _trusted;
-
-    /// <summary>Why the issuer is off, for the startup log; null when it is on.</summary>
-    public string? OffReason { get; private set; }
 
     public void PostConfigure(string? name, DPoPOptions options)
     {
@@ -46,15 +47,16 @@ internal sealed class DevelopmentIssuerTrust : IPostConfigureOptions<DPoPOptions
         // --environment), never from a request.
         if (!_environment.IsDevelopment())
         {
+            // Logged here, before the scheme's validation: with no other issuer configured that stops the app next.
             _trusted = false;
-            OffReason = $"the environment is '{_environment.EnvironmentName}', not Development";
+            DevelopmentIssuerLog.Off(_logger, $"the environment is '{_environment.EnvironmentName}', not Development", _options.Path);
             return;
         }
 
         if (ConfiguredIssuer(options) is { } configured)
         {
             _trusted = false;
-            OffReason = $"the scheme '{name}' has an issuer configured ({configured}), which takes precedence";
+            DevelopmentIssuerLog.Off(_logger, $"the scheme '{name}' has an issuer configured ({configured}), which takes precedence", _options.Path);
             return;
         }
 
@@ -90,7 +92,7 @@ internal sealed class DevelopmentIssuerTrust : IPostConfigureOptions<DPoPOptions
         }
 
         _trusted = true;
-        OffReason = null;
+        DevelopmentIssuerLog.On(_logger, _options.AuthenticationScheme, issuer.Path, issuer.KeyPath);
     }
 
     private static string? ConfiguredIssuer(DPoPOptions options)
