@@ -76,6 +76,17 @@ public sealed class DevelopmentIssuerQuickStartTests : IDisposable
     }
 
     [Fact]
+    public async Task Without_a_DPoP_scheme_to_trust_it_the_development_issuer_says_what_is_missing()
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development", ContentRootPath = _contentRoot.FullName });
+        builder.WebHost.UseTestServer();
+        builder.Services.AddAuthentication().AddDevelopmentIssuer();
+        await using var app = builder.Build();
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => app.StartAsync());
+        Assert.Contains("Call AddDPoP()", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_same_api_in_Production_refuses_to_start_without_an_issuer_and_made_no_key()
     {
         var error = await Assert.ThrowsAnyAsync<Exception>(() => StartApiAsync("Production"));

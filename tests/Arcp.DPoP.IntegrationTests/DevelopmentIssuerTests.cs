@@ -2,6 +2,10 @@ using System.Net;
 using System.Text.Json;
 using Arcp.DPoP.Development;
 using Arcp.DPoP.Testing;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -84,6 +88,37 @@ public sealed class DevelopmentIssuerTests : IDisposable
         });
         Assert.True(result.IsValid, result.Exception?.ToString());
         Assert.Equal(jwk.Kid, ((JsonWebToken)result.SecurityToken).Kid);
+    }
+
+    [Fact]
+    public async Task Another_API_trusts_the_development_issuer_through_its_metadata_as_an_Authority()
+    {
+        await using var issuerApp = Sample();
+        using var issuerClient = issuerApp.CreateClient();
+        using var key = TestKey.Create();
+        string token = await issuerApp.GetTokenAsync(issuerClient, key);
+
+        // A second service in development: no development issuer of its own, the first one's metadata as Authority.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
+        builder.WebHost.UseTestServer();
+        builder.Services.AddAuthentication().AddDPoP(o =>
+        {
+            o.Authority = "http://localhost/dev-issuer";
+            o.RequireHttpsMetadata = false;
+            o.Audience = "arcp-api";
+            o.BackchannelHttpHandler = issuerApp.Server.CreateHandler();
+        });
+        builder.Services.AddAuthorization();
+        await using var other = builder.Build();
+        other.UseAuthentication();
+        other.UseAuthorization();
+        other.MapGet("/orders", () => "ok").RequireAuthorization(new AuthorizeAttribute { AuthenticationSchemes = DPoPDefaults.AuthenticationScheme });
+        await other.StartAsync();
+        using var otherClient = other.GetTestClient();
+
+        using var response = await otherClient.SendAsync(SampleApiFactory.Request(HttpMethod.Get, "/orders", token,
+            new ProofBuilder(key, "GET", "http://localhost/orders").ForToken(token).Build()));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
     [Fact]

@@ -105,14 +105,12 @@ internal sealed partial class DevelopmentIssuerMiddleware
         WriteArray(writer, "grant_types_supported", ["client_credentials"]);
         WriteArray(writer, "token_endpoint_auth_methods_supported", ["none", "client_secret_basic", "client_secret_post"]);
         WriteArray(writer, "dpop_signing_alg_values_supported", options.AllowedAlgorithms);
-        WriteArray(writer, "response_types_supported", []);
+        WriteArray(writer, "response_types_supported", []); // RFC 8414 §2 requires it; there is no authorization endpoint
         if (_options.AllowedScopes.Count > 0)
         {
             WriteArray(writer, "scopes_supported", _options.AllowedScopes);
         }
 
-        WriteArray(writer, "id_token_signing_alg_values_supported", ["ES256"]);
-        WriteArray(writer, "token_endpoint_auth_signing_alg_values_supported", []);
         writer.WriteEndObject();
     }
 
