@@ -35,7 +35,7 @@ internal sealed partial class DevelopmentIssuerMiddleware
     private readonly string _jwksPath;
     private readonly string _tokenPath;
     private readonly string _nonceScope;
-    private (DPoPOptions Options, DPoPProofValidator Validator)? _validator;
+    private ValidatorFor? _validator;
     private DPoPDevelopmentIssuer? _issuer;
 
     public DevelopmentIssuerMiddleware(RequestDelegate next, IServiceProvider services, IOptions<DPoPDevelopmentIssuerOptions> options, DevelopmentIssuerTrust trust,
@@ -354,14 +354,15 @@ internal sealed partial class DevelopmentIssuerMiddleware
     private DPoPProofValidator Validator(DPoPOptions options)
     {
         // One validator per options instance (it keeps a cache of proof headers); options change only on reload.
+        // One reference, read and written whole, so a request never pairs new options with an old validator.
         var current = _validator;
-        if (current is { } cached && ReferenceEquals(cached.Options, options))
+        if (current is not null && ReferenceEquals(current.Options, options))
         {
-            return cached.Validator;
+            return current.Validator;
         }
 
         var validator = new DPoPProofValidator(options);
-        _validator = (options, validator);
+        _validator = new ValidatorFor(options, validator);
         return validator;
     }
 
@@ -422,6 +423,8 @@ internal sealed partial class DevelopmentIssuerMiddleware
     // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ).
     [System.Text.RegularExpressions.GeneratedRegex("^[\\x21\\x23-\\x5B\\x5D-\\x7E]{1,128}$")]
     private static partial System.Text.RegularExpressions.Regex ScopeTokenPattern();
+
+    private sealed record ValidatorFor(DPoPOptions Options, DPoPProofValidator Validator);
 
     private readonly record struct Grant(string Subject, string? Scope, IReadOnlyList<string> Roles);
 }
