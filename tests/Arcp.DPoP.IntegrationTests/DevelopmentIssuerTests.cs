@@ -7,6 +7,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -317,7 +319,9 @@ public sealed class DevelopmentIssuerTests : IDisposable
             token = await development.GetTokenAsync(devClient, key);
         }
 
+        var logs = new FakeLogCollector();
         await using var factory = Sample(environment);
+        factory.ExtraServices = s => s.AddLogging(b => b.AddProvider(new FakeLoggerProvider(logs)));
         factory.Settings[P + "SigningKeys:0:Value"] = Convert.ToBase64String(new byte[32]);
         factory.Settings[P + "ValidIssuer"] = "https://issuer.test";
         factory.Settings["AllowedHosts"] = "localhost";
@@ -341,6 +345,10 @@ public sealed class DevelopmentIssuerTests : IDisposable
         using var refused = await client.SendAsync(SampleApiFactory.Request(HttpMethod.Post, Register, token, factory.Proof(key, "POST", Register, token).Build()));
         await Problem.AssertAsync(refused, "authentication-failed", error: "invalid_token");
 
+        // Said at startup: event 151, with the reason.
+        Assert.Contains(logs.GetSnapshot(), r => r.Id.Id == 151 && r.Level == LogLevel.Warning && r.Message.Contains($"'{environment}', not Development", StringComparison.Ordinal));
+        Assert.DoesNotContain(logs.GetSnapshot(), r => r.Id.Id == 150);
+
         var resolve = Assert.Throws<InvalidOperationException>(() => factory.Services.GetService(typeof(DPoPDevelopmentIssuer)));
         Assert.Contains("only in the Development environment", resolve.Message, StringComparison.Ordinal);
     }
@@ -351,7 +359,9 @@ public sealed class DevelopmentIssuerTests : IDisposable
     [InlineData("SigningKeys:0:Value", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")]
     public async Task In_Development_a_configured_issuer_takes_precedence(string setting, string value)
     {
+        var logs = new FakeLogCollector();
         await using var factory = Sample();
+        factory.ExtraServices = s => s.AddLogging(b => b.AddProvider(new FakeLoggerProvider(logs)));
         factory.Settings[P + setting] = value;
         factory.Settings[P + "ValidIssuer"] = "https://issuer.test";
         using var client = factory.CreateClient();
@@ -362,6 +372,7 @@ public sealed class DevelopmentIssuerTests : IDisposable
         Assert.Equal(HttpStatusCode.NotFound, jwks.StatusCode);
 
         Assert.False(File.Exists(KeyFile)); // no key is read or made for an issuer that is off
+        Assert.Contains(logs.GetSnapshot(), r => r.Id.Id == 151 && r.Message.Contains("which takes precedence", StringComparison.Ordinal));
 
         // The scheme keeps exactly what the application configured.
         var options = factory.Services.GetRequiredService<IOptionsMonitor<DPoPOptions>>().Get(DPoPDefaults.AuthenticationScheme);
