@@ -124,6 +124,28 @@ public sealed class DevelopmentIssuerTests : IDisposable
     }
 
     [Fact]
+    public async Task Another_program_with_the_key_file_makes_tokens_the_sample_accepts_under_its_ValidIssuer()
+    {
+        // What benchmarks/e2e does: one PEM shared by the sample's development issuer and a token generator whose iss
+        // the sample names in ValidIssuer (the development issuer accepts the application's ValidIssuer(s) too).
+        Directory.CreateDirectory(Path.GetDirectoryName(KeyFile)!);
+        using (var ecdsa = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256))
+        {
+            await File.WriteAllTextAsync(KeyFile, ecdsa.ExportPkcs8PrivateKeyPem());
+        }
+
+        using var generator = TestTokenIssuer.FromPemFile(KeyFile, TimeProvider.System);
+        await using var factory = Sample();
+        factory.Settings[P + "ValidIssuer"] = TestTokenIssuer.Issuer;
+        using var client = factory.CreateClient();
+        using var key = TestKey.Create();
+        string token = generator.CreateToken("bench", "arcp-api", key.Jkt, TimeSpan.FromMinutes(5));
+        using var response = await client.SendAsync(SampleApiFactory.Request(HttpMethod.Post, Register, token, factory.Proof(key, "POST", Register, token).Build()));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(factory.Issuer.KeyId, new JsonWebToken(token).Kid);
+    }
+
+    [Fact]
     public async Task The_signing_key_persists_across_two_app_starts_in_a_private_file()
     {
         using var key = TestKey.Create();
