@@ -13,6 +13,9 @@ namespace Arcp.DPoP.SampleApi;
 /// </summary>
 public static class SampleApiApp
 {
+    /// <summary>The development issuer's token endpoint (<c>AddDevelopmentIssuer()</c>'s default path): the one place the sample names it.</summary>
+    public const string DevelopmentTokenPath = "/dev-issuer/token";
+
     /// <summary>Builds the application.</summary>
     /// <param name="args">Command-line arguments (<c>--urls</c>, <c>--Authentication:Schemes:DPoP:...</c>).</param>
     public static WebApplication Build(string[] args)
@@ -89,11 +92,22 @@ public static class SampleApiApp
             app.MapOpenApi(); // /openapi/v1.json, with the DPoP security scheme on the endpoints that need it
         }
 
-        app.MapGet("/", (IHostEnvironment environment) => Results.Ok(new
+        // The development issuer's token endpoint (AddDevelopmentIssuer above; it serves nothing outside Development).
+        bool development = app.Environment.IsDevelopment();
+        app.MapGet("/", () => Results.Ok(new
         {
             service = "Arcp.DPoP sample API",
-            token_endpoint = environment.IsDevelopment() ? "/dev-issuer/token" : null, // the development issuer, when it runs
+            token_endpoint = development ? DevelopmentTokenPath : null,
+            try_it = development ? "/try-it/" : null,
         }));
+
+        if (development)
+        {
+            // /try-it/: an API explorer in the browser that gets a key, a token from the development issuer, and signs
+            // a proof for every call (Arcp.DPoP.OpenApi; it maps nothing outside Development).
+            app.MapDPoPTryIt(tokenEndpoint: DevelopmentTokenPath);
+            SampleLog.TryItPage(app.Logger, "/try-it/");
+        }
 
         return app;
     }

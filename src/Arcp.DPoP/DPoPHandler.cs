@@ -1,19 +1,10 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Security.Claims;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Encodings.Web;
-using System.Text.Json;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Microsoft.Extensions.Primitives;
-using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
-using Microsoft.Net.Http.Headers;
 
 namespace Arcp.DPoP;
 
@@ -22,10 +13,12 @@ namespace Arcp.DPoP;
 /// refusal with an ARCP problem document and a <c>WWW-Authenticate: DPoP</c> challenge.
 /// </summary>
 /// <remarks>
-/// The handler orchestrates; the checks live in <see cref="DPoPProofValidator"/> (the proof), the configured
-/// <see cref="DPoPOptions.TokenHandler"/> (the access token) and <see cref="IDPoPReplayCache"/> (first use).
-/// Order: headers, the proof's free checks, the token, the proof signature, the binding, then replay, last,
-/// so that a proof refused for another reason never uses up its <c>jti</c>.
+/// The handler orchestrates, as JwtBearer's does: each step is a named call, numbered as in docs/architecture.md —
+/// 1-2 the credentials (<c>DPoPCredentials</c>), 3 the proof's checks that cost no signature
+/// (<see cref="DPoPProofValidator"/>, the nonce), 4 the access token (<c>AccessTokenValidator</c>,
+/// <see cref="DPoPOptions.TokenHandler"/>), 5-6 the binding (<c>DPoPBinding</c>), 7 the proof's signature, 8 first use
+/// (<see cref="IDPoPReplayCache"/>), last, so that a proof refused for another reason never uses up its <c>jti</c>.
+/// An event is raised at each decision; failures are values (<see cref="DPoPFailure"/>), never exceptions.
 /// </remarks>
 public class DPoPHandler : AuthenticationHandler<DPoPOptions>
 {
@@ -65,19 +58,7 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
     {
         long started = Stopwatch.GetTimestamp();
         var result = await AuthenticateAsyncCore().ConfigureAwait(false);
-        if (State.Metrics is { } metrics)
-        {
-            double seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-            if (result.Succeeded)
-            {
-                metrics.Accepted(Scheme.Name, result.Principal.HasClaim(c => c.Type == DPoPDefaults.JktClaimType), seconds);
-            }
-            else if (result.Failure is DPoPAuthenticationException refused)
-            {
-                metrics.Rejected(Scheme.Name, refused.Failure, seconds);
-            }
-        }
-
+        State.Metrics?.Record(Scheme.Name, result, Stopwatch.GetElapsedTime(started).TotalSeconds);
         return result;
     }
 
@@ -87,117 +68,69 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
         // Events supply or refuse, never accept early: a Success() here does not end authentication (issue 11 item 4).
         var messageReceived = new DPoPMessageReceivedContext(Context, Scheme, Options);
         await Events.MessageReceived(messageReceived).ConfigureAwait(false);
-        if (messageReceived.Result is { } received)
+        if (await EndedByEventAsync(messageReceived.Result).ConfigureAwait(false) is { } received)
         {
-            if (received.Failure is not null)
-            {
-                return await FailAsync(FromEvent(received.Failure), received.Failure).ConfigureAwait(false);
-            }
-
-            if (received.None)
-            {
-                return received;
-            }
+            return received;
         }
 
         var state = State;
 
         // 1. Authorization: DPoP <token> (RFC 9449 §7.1), or Bearer <token> from clients that send it so.
-        string? token = messageReceived.Token;
-        bool dpopScheme = true;
-        if (string.IsNullOrEmpty(token))
+        var authorization = DPoPCredentials.ReadAuthorization(Request, messageReceived.Token);
+        if (authorization.Failure is { } authorizationFailure)
         {
-            bool ours = DPoPCredentials.TryReadAuthorization(Request, out token, out dpopScheme, out var authorizationFailure);
-            if (authorizationFailure is not null)
-            {
-                return await FailAsync(authorizationFailure).ConfigureAwait(false);
-            }
+            return await FailAsync(authorizationFailure).ConfigureAwait(false);
+        }
 
-            if (!ours)
-            {
-                DPoPLog.NoCredentials(Logger, Context.TraceIdentifier);
-                return AuthenticateResult.NoResult();
-            }
+        if (authorization.Value.Token is not { } token)
+        {
+            DPoPLog.NoCredentials(Logger, Context.TraceIdentifier);
+            return AuthenticateResult.NoResult();
         }
 
         // 2. Exactly one DPoP header (RFC 9449 §4.3 item 1).
-        string? proof = messageReceived.Proof;
-        if (DPoPCredentials.ReadProof(Request, Options.MaxProofLength, ref proof) is { } proofHeaderFailure)
+        var proofHeader = DPoPCredentials.ReadProof(Request, Options.MaxProofLength, messageReceived.Proof);
+        if (proofHeader.Failure is { } proofHeaderFailure)
         {
             return await FailAsync(proofHeaderFailure).ConfigureAwait(false);
         }
 
         // 3. The proof's checks that cost no signature: structure, header, claims, htm, htu, iat, ath, then the nonce.
         ParsedProof? parsed = null;
-        if (proof is not null)
+        if (proofHeader.Value is { } proof)
         {
-            if (ParseProof(state, proof, token, out parsed) is { } proofFailure)
+            var checkedProof = await CheckProofAsync(state, proof, token).ConfigureAwait(false);
+            if (checkedProof.Failure is { } proofFailure)
             {
                 return await FailAsync(proofFailure).ConfigureAwait(false);
             }
 
-            if (Options.RequireNonce && await DPoPNonceCheck.CheckAsync(_nonceService, Context, Scheme.Name, Options, parsed!).ConfigureAwait(false) is { } nonceFailure)
-            {
-                return await FailAsync(nonceFailure).ConfigureAwait(false);
-            }
+            parsed = checkedProof.Value;
         }
 
         // 4. The access token itself.
-        var tokenResult = await AccessTokenValidator.ValidateAsync(Context, Options, state, Logger, token!).ConfigureAwait(false);
-        if (tokenResult.Token is not { } validated)
+        var tokenResult = await AccessTokenValidator.ValidateAsync(Context, Options, state, Logger, token).ConfigureAwait(false);
+        if (tokenResult.Value is not { } validated)
         {
-            return await FailAsync(tokenResult.Failure!, tokenResult.Cause).ConfigureAwait(false);
+            return await FailAsync(tokenResult.Failure!).ConfigureAwait(false);
         }
 
         // 5. Its cnf.jkt: bound, sent with the DPoP scheme and with its proof (RFC 9449 §6.1, §7.2). A cnf this API
         //    cannot check is never an unbound token (issue 11 item 3): only a token with no cnf at all is.
-        if (validated.ConfirmationFailure is { } confirmationFailure)
-        {
-            return await FailAsync(confirmationFailure).ConfigureAwait(false);
-        }
-
         string? jkt = validated.Jkt;
-        if (DPoPBinding.CheckPresentation(jkt, parsed is not null, dpopScheme, Options) is { } presentationFailure)
+        if ((validated.ConfirmationFailure ?? DPoPBinding.CheckPresentation(jkt, parsed is not null, authorization.Value.DPoPScheme, Options)) is { } bindingRule)
         {
-            return await FailAsync(presentationFailure).ConfigureAwait(false);
+            return await FailAsync(bindingRule).ConfigureAwait(false);
         }
 
-        // The principal's jkt is the thumbprint this request proved, and only that (issue 11 item 16).
-        var identity = validated.Identity;
-        DPoPBinding.RemoveJktClaims(identity);
-        var principal = new ClaimsPrincipal(identity);
-        var tokenValidated = new DPoPTokenValidatedContext(Context, Scheme, Options, validated.SecurityToken, jkt)
+        var tokenValidated = await RaiseTokenValidatedAsync(validated).ConfigureAwait(false);
+        if (await EndedByEventAsync(tokenValidated.Result).ConfigureAwait(false) is { } tokenEvent)
         {
-            Principal = principal,
-            Properties = new AuthenticationProperties(),
-        };
-        await Events.TokenValidated(tokenValidated).ConfigureAwait(false);
-        if (tokenValidated.Result is { } tokenEvent)
-        {
-            if (tokenEvent.Failure is not null)
-            {
-                return await FailAsync(FromEvent(tokenEvent.Failure), tokenEvent.Failure).ConfigureAwait(false);
-            }
-
-            if (tokenEvent.None)
-            {
-                return tokenEvent;
-            }
-
-            // Success(): the event's principal and properties are used, and every check below still runs.
+            return tokenEvent; // a Success() there only supplies the principal and properties: every check below still runs
         }
 
-        principal = tokenValidated.Principal ?? principal;
-        var properties = tokenValidated.Properties ?? new AuthenticationProperties();
-        if (Options.SaveToken)
-        {
-            properties.StoreTokens(
-            [
-                new AuthenticationToken { Name = "access_token", Value = token! },
-                new AuthenticationToken { Name = "token_type", Value = jkt is null ? DPoPDefaults.BearerAuthorizationScheme : DPoPDefaults.AuthorizationScheme },
-            ]);
-        }
-
+        var principal = tokenValidated.Principal!;
+        var properties = StoreToken(tokenValidated.Properties ?? new AuthenticationProperties(), token, jkt);
         if (parsed is null)
         {
             // Mode Allowed: a token with no cnf and no proof is a plain bearer token.
@@ -223,24 +156,49 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
         state.Validator.Remember(parsed);
 
         // 8. First use, last of all (RFC 9449 §11.1).
-        var replay = await DPoPFirstUse.RecordAsync(_replayCache, Context, Options, parsed, Logger).ConfigureAwait(false);
-        if (replay.Failure is not null)
+        if (await DPoPFirstUse.RecordAsync(_replayCache, Context, Options, parsed, Logger).ConfigureAwait(false) is { } replayFailure)
         {
-            return await FailAsync(replay.Failure, replay.Cause).ConfigureAwait(false);
+            return await FailAsync(replayFailure).ConfigureAwait(false);
         }
 
         // Then success: the principal carries the proved jkt; the ProofValidated event has the last word.
         return await SucceedAsync(parsed, jkt, validated, principal, properties).ConfigureAwait(false);
     }
 
+    // Step 5's event: the principal's jkt is the thumbprint this request proved, and only that (issue 11 item 16), so
+    // the token's own jkt claims go before the application sees it. A ValueTask: the usual event completes at once.
+    private async ValueTask<DPoPTokenValidatedContext> RaiseTokenValidatedAsync(ValidatedToken validated)
+    {
+        DPoPBinding.RemoveJktClaims(validated.Identity);
+        var tokenValidated = new DPoPTokenValidatedContext(Context, Scheme, Options, validated.SecurityToken, validated.Jkt)
+        {
+            Principal = new ClaimsPrincipal(validated.Identity),
+            Properties = new AuthenticationProperties(),
+        };
+        var principal = tokenValidated.Principal;
+        await Events.TokenValidated(tokenValidated).ConfigureAwait(false);
+        tokenValidated.Principal ??= principal;
+        return tokenValidated;
+    }
+
+    private AuthenticationProperties StoreToken(AuthenticationProperties properties, string token, string? jkt)
+    {
+        if (Options.SaveToken)
+        {
+            properties.StoreTokens(
+            [
+                new AuthenticationToken { Name = "access_token", Value = token },
+                new AuthenticationToken { Name = "token_type", Value = jkt is null ? DPoPDefaults.BearerAuthorizationScheme : DPoPDefaults.AuthorizationScheme },
+            ]);
+        }
+
+        return properties;
+    }
+
     private async ValueTask<AuthenticateResult> SucceedAsync(ParsedProof parsed, string? jkt, ValidatedToken validated, ClaimsPrincipal principal, AuthenticationProperties properties)
     {
         var dpopProof = parsed.ToProof();
-        DPoPBinding.RemoveJktClaims(principal);
-        if (jkt is not null && principal.Identity is ClaimsIdentity claimsIdentity)
-        {
-            claimsIdentity.AddClaim(new Claim(DPoPDefaults.JktClaimType, jkt, ClaimValueTypes.String, ClaimsIssuer));
-        }
+        DPoPBinding.SetJktClaim(principal, jkt, ClaimsIssuer);
 
         var proofValidated = new DPoPProofValidatedContext(Context, Scheme, Options, dpopProof, validated.SecurityToken)
         {
@@ -251,12 +209,7 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
         if (proofValidated.Result is { } proofEvent)
         {
             // Every check has run: the event may accept (its ticket is used), decline or refuse.
-            if (proofEvent.Failure is not null)
-            {
-                return await FailAsync(FromEvent(proofEvent.Failure), proofEvent.Failure).ConfigureAwait(false);
-            }
-
-            return proofEvent;
+            return await EndedByEventAsync(proofEvent).ConfigureAwait(false) ?? proofEvent;
         }
 
         if (parsed.RenewNonce)
@@ -269,35 +222,36 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
         return AuthenticateResult.Success(new AuthenticationTicket(proofValidated.Principal ?? principal, proofValidated.Properties, Scheme.Name));
     }
 
-    // Step 3 without the nonce: the htu's origin must be PublicOrigin or a Host the application vouches for (issue 11
-    // item 2), then the validator's checks that cost no signature.
-    private DPoPFailure? ParseProof(DPoPSchemeState state, string proof, string? token, out ParsedProof? parsed)
+    // Step 3: the htu's origin must be PublicOrigin or a Host the application vouches for (issue 11 item 2), then the
+    // validator's checks that cost no signature, then the server nonce when one is required (RFC 9449 §9).
+    private async ValueTask<DPoPResult<ParsedProof>> CheckProofAsync(DPoPSchemeState state, string proof, string token)
     {
-        parsed = null;
         if (state.HostPolicy is not { } hostPolicy || !hostPolicy.Allows(Request.Host, Request.Scheme, Context.Connection.LocalPort))
         {
-            return new(DPoPFailureCode.HtuMismatch, $"The request's Host '{QuotedValue.ForDetail(Request.Host.Value)}' is not one this API serves, so no htu can match; send the request to this API's own address.");
+            return DPoPFailures.HostNotServed(Request.Host.Value);
         }
 
-        if (!state.Validator.TryGetRequestHtu(Request, out string expectedHtu, out var htuFailure))
-        {
-            return htuFailure;
-        }
-
-        parsed = state.Validator.Parse(proof, Request.Method, expectedHtu, token, out var proofFailure);
-        return parsed is null ? proofFailure : null;
+        var htu = state.Validator.RequestHtu(Request);
+        var parsed = htu.Value is { } expectedHtu ? state.Validator.Parse(proof, Request.Method, expectedHtu, token) : htu.Failure!;
+        return parsed.Value is { } checkedProof && Options.RequireNonce
+            ? await DPoPNonceCheck.CheckAsync(_nonceService, Context, Scheme.Name, Options, checkedProof).ConfigureAwait(false) ?? parsed
+            : parsed;
     }
 
-    // A failure set by an event: the application's own DPoPFailure, or a generic one (an exception's text never reaches the client).
-    private static DPoPFailure FromEvent(Exception failure) => failure is DPoPAuthenticationException refused
-        ? refused.Failure
-        : EventRefused;
-
-    private static readonly DPoPFailure EventRefused = new(DPoPFailureCode.TokenInvalid, "The application refused this request's credentials.");
+    // An event's result before the last check: a failure or NoResult ends authentication, a Success() does not (issue
+    // 11 item 4). A failure is the application's own DPoPFailure, or a generic one (an exception's text never reaches
+    // the client).
+    private async ValueTask<AuthenticateResult?> EndedByEventAsync(AuthenticateResult? result) => result switch
+    {
+        { Failure: DPoPAuthenticationException refused } => await FailAsync(refused.Failure, refused).ConfigureAwait(false),
+        { Failure: { } failure } => await FailAsync(DPoPFailures.EventRefused, failure).ConfigureAwait(false),
+        { None: true } => result,
+        _ => null,
+    };
 
     private async Task<AuthenticateResult> FailAsync(DPoPFailure failure, Exception? cause = null)
     {
-        var exception = new DPoPAuthenticationException(failure, cause);
+        var exception = new DPoPAuthenticationException(failure, cause ?? failure.Cause);
         DPoPLog.Rejected(Logger, failure.ProblemType.Slug, failure.Code, failure.Detail, Context.TraceIdentifier);
         var failed = new DPoPAuthenticationFailedContext(Context, Scheme, Options, exception);
         await Events.AuthenticationFailed(failed).ConfigureAwait(false);
@@ -318,8 +272,7 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
     {
         var authenticateResult = await HandleAuthenticateOnceSafeAsync().ConfigureAwait(false);
         var failure = (authenticateResult.Failure as DPoPAuthenticationException)?.Failure
-            ?? (authenticateResult.Failure is null ? DPoPChallenge.NoCredentials : DPoPChallenge.NotAuthenticated);
-
+            ?? (authenticateResult.Failure is null ? DPoPFailures.NoCredentials : DPoPFailures.NotAuthenticated);
         var challenge = new DPoPChallengeContext(Context, Scheme, Options, properties)
         {
             AuthenticateFailure = authenticateResult.Failure,
@@ -334,27 +287,11 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
         }
 
         failure = challenge.Failure ?? failure;
-        if (failure.ProblemType.Status == StatusCodes.Status503ServiceUnavailable)
-        {
-            // Not a credential problem: no challenge, just when to come back.
-            Response.Headers.RetryAfter = ((long)Math.Ceiling(Options.ReplayCheckRetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-        }
-        else
-        {
-            Response.Headers.Append(HeaderNames.WWWAuthenticate, DPoPChallenge.Build(challenge.Error, challenge.ErrorDescription, State.Validator.AllowedAlgorithms));
-            if (Options.Mode == DPoPMode.Allowed && failure.Code == DPoPFailureCode.NoCredentials)
-            {
-                Response.Headers.Append(HeaderNames.WWWAuthenticate, DPoPDefaults.BearerAuthorizationScheme);
-            }
-
-            if (Options.RequireNonce)
-            {
-                // Every 401 carries a nonce, so the client's next proof can include it (RFC 9449 §9).
-                Response.Headers[DPoPDefaults.NonceHeaderName] = await _nonceService.GetNonceAsync(Context, Scheme.Name, Options).ConfigureAwait(false);
-            }
-        }
-
-        await DPoPProblemWriter.WriteAsync(Context, DPoPProblemWriter.Create(Context, failure, TimeProvider)).ConfigureAwait(false);
+        string? nonce = Options.RequireNonce && !DPoPChallenge.IsUnavailable(failure)
+            ? await _nonceService.GetNonceAsync(Context, Scheme.Name, Options).ConfigureAwait(false)
+            : null;
+        DPoPChallenge.WriteHeaders(Response, failure, challenge, State.Validator.AllowedAlgorithms, nonce);
+        await WriteProblemAsync(failure).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -362,13 +299,12 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
     {
         var forbidden = new DPoPForbiddenContext(Context, Scheme, Options, properties);
         await Events.Forbidden(forbidden).ConfigureAwait(false);
-        if (forbidden.Handled || Response.HasStarted)
+        if (!forbidden.Handled && !Response.HasStarted)
         {
-            return;
+            DPoPLog.Forbidden(Logger, Context.TraceIdentifier);
+            await WriteProblemAsync(DPoPFailures.Forbidden).ConfigureAwait(false);
         }
-
-        DPoPLog.Forbidden(Logger, Context.TraceIdentifier);
-        var failure = DPoPChallenge.Forbidden;
-        await DPoPProblemWriter.WriteAsync(Context, DPoPProblemWriter.Create(Context, failure, TimeProvider)).ConfigureAwait(false);
     }
+
+    private Task WriteProblemAsync(DPoPFailure failure) => DPoPProblemWriter.WriteAsync(Context, DPoPProblemWriter.Create(Context, failure, TimeProvider));
 }
