@@ -24,7 +24,7 @@ public sealed class SampleApi : WebApplicationFactory<Program>
     /// <summary>The transport to the in-process server, counting what goes through it.</summary>
     public CountingHandler Transport() => new() { InnerHandler = Server.CreateHandler() };
 
-    public Arcp.DPoP.SampleApi.DevelopmentTokenIssuer Issuer => Services.GetRequiredService<Arcp.DPoP.SampleApi.DevelopmentTokenIssuer>();
+    public Arcp.DPoP.Development.DPoPDevelopmentIssuer Issuer => Services.GetRequiredService<Arcp.DPoP.Development.DPoPDevelopmentIssuer>();
 }
 
 /// <summary>Counts the requests that reach the server and keeps their bodies.</summary>
