@@ -70,7 +70,7 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
             double seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
             if (result.Succeeded)
             {
-                metrics.Accepted(Scheme.Name, result.Principal.HasClaim(c => c.Type == DPoPDefaults.JktClaimType), seconds);
+                metrics.Accepted(Scheme.Name, _proved, seconds);
             }
             else if (result.Failure is DPoPAuthenticationException refused)
             {
@@ -81,29 +81,40 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
         return result;
     }
 
+    // Whether the accepted request proved possession of the key its token is bound to (the metrics' token_binding).
+    private bool _proved;
+
     // The steps, cheapest first, numbered as in docs/architecture.md and the README's "What is checked, in order".
-    private async Task<AuthenticateResult> AuthenticateAsyncCore()
+    private async ValueTask<AuthenticateResult> AuthenticateAsyncCore()
     {
         // Events supply or refuse, never accept early: a Success() here does not end authentication (issue 11 item 4).
-        var messageReceived = new DPoPMessageReceivedContext(Context, Scheme, Options);
-        await Events.MessageReceived(messageReceived).ConfigureAwait(false);
-        if (messageReceived.Result is { } received)
+        // An event left as it is costs nothing: its context is made only when someone handles it.
+        string? token = null;
+        string? proof = null;
+        if (Events.ObservesMessageReceived)
         {
-            if (received.Failure is not null)
+            var messageReceived = new DPoPMessageReceivedContext(Context, Scheme, Options);
+            await Events.MessageReceived(messageReceived).ConfigureAwait(false);
+            if (messageReceived.Result is { } received)
             {
-                return await FailAsync(FromEvent(received.Failure), received.Failure).ConfigureAwait(false);
+                if (received.Failure is not null)
+                {
+                    return await FailAsync(FromEvent(received.Failure), received.Failure).ConfigureAwait(false);
+                }
+
+                if (received.None)
+                {
+                    return received;
+                }
             }
 
-            if (received.None)
-            {
-                return received;
-            }
+            token = messageReceived.Token;
+            proof = messageReceived.Proof;
         }
 
         var state = State;
 
         // 1. Authorization: DPoP <token> (RFC 9449 §7.1), or Bearer <token> from clients that send it so.
-        string? token = messageReceived.Token;
         bool dpopScheme = true;
         if (string.IsNullOrEmpty(token))
         {
@@ -121,7 +132,6 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
         }
 
         // 2. Exactly one DPoP header (RFC 9449 §4.3 item 1).
-        string? proof = messageReceived.Proof;
         if (DPoPCredentials.ReadProof(Request, Options.MaxProofLength, ref proof) is { } proofHeaderFailure)
         {
             return await FailAsync(proofHeaderFailure).ConfigureAwait(false);
@@ -162,33 +172,39 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
             return await FailAsync(presentationFailure).ConfigureAwait(false);
         }
 
-        // The principal's jkt is the thumbprint this request proved, and only that (issue 11 item 16).
-        var identity = validated.Identity;
-        DPoPBinding.RemoveJktClaims(identity);
-        var principal = new ClaimsPrincipal(identity);
-        var tokenValidated = new DPoPTokenValidatedContext(Context, Scheme, Options, validated.SecurityToken, jkt)
+        // The principal's jkt is the thumbprint this request proved, and only that (issue 11 item 16): the token's own
+        // jkt claims were removed when it was validated (AccessTokenValidator), an event's are removed below.
+        var principal = new ClaimsPrincipal(validated.Identity);
+        AuthenticationProperties? properties = null;
+        bool tokenEventRaised = Events.ObservesTokenValidated;
+        if (tokenEventRaised)
         {
-            Principal = principal,
-            Properties = new AuthenticationProperties(),
-        };
-        await Events.TokenValidated(tokenValidated).ConfigureAwait(false);
-        if (tokenValidated.Result is { } tokenEvent)
-        {
-            if (tokenEvent.Failure is not null)
+            var tokenValidated = new DPoPTokenValidatedContext(Context, Scheme, Options, validated.SecurityToken, jkt)
             {
-                return await FailAsync(FromEvent(tokenEvent.Failure), tokenEvent.Failure).ConfigureAwait(false);
+                Principal = principal,
+                Properties = new AuthenticationProperties(),
+            };
+            await Events.TokenValidated(tokenValidated).ConfigureAwait(false);
+            if (tokenValidated.Result is { } tokenEvent)
+            {
+                if (tokenEvent.Failure is not null)
+                {
+                    return await FailAsync(FromEvent(tokenEvent.Failure), tokenEvent.Failure).ConfigureAwait(false);
+                }
+
+                if (tokenEvent.None)
+                {
+                    return tokenEvent;
+                }
+
+                // Success(): the event's principal and properties are used, and every check below still runs.
             }
 
-            if (tokenEvent.None)
-            {
-                return tokenEvent;
-            }
-
-            // Success(): the event's principal and properties are used, and every check below still runs.
+            principal = tokenValidated.Principal ?? principal;
+            properties = tokenValidated.Properties;
         }
 
-        principal = tokenValidated.Principal ?? principal;
-        var properties = tokenValidated.Properties ?? new AuthenticationProperties();
+        properties ??= new AuthenticationProperties();
         if (Options.SaveToken)
         {
             properties.StoreTokens(
@@ -230,33 +246,43 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
         }
 
         // Then success: the principal carries the proved jkt; the ProofValidated event has the last word.
-        return await SucceedAsync(parsed, jkt, validated, principal, properties).ConfigureAwait(false);
+        return await SucceedAsync(parsed, jkt, validated, principal, properties, tokenEventRaised).ConfigureAwait(false);
     }
 
-    private async ValueTask<AuthenticateResult> SucceedAsync(ParsedProof parsed, string? jkt, ValidatedToken validated, ClaimsPrincipal principal, AuthenticationProperties properties)
+    private async ValueTask<AuthenticateResult> SucceedAsync(ParsedProof parsed, string? jkt, ValidatedToken validated, ClaimsPrincipal principal, AuthenticationProperties properties, bool tokenEventRaised)
     {
-        var dpopProof = parsed.ToProof();
-        DPoPBinding.RemoveJktClaims(principal);
+        if (tokenEventRaised)
+        {
+            DPoPBinding.RemoveJktClaims(principal); // an event's principal brings no jkt of its own
+        }
+
         if (jkt is not null && principal.Identity is ClaimsIdentity claimsIdentity)
         {
             claimsIdentity.AddClaim(new Claim(DPoPDefaults.JktClaimType, jkt, ClaimValueTypes.String, ClaimsIssuer));
         }
 
-        var proofValidated = new DPoPProofValidatedContext(Context, Scheme, Options, dpopProof, validated.SecurityToken)
+        _proved = jkt is not null;
+        if (Events.ObservesProofValidated)
         {
-            Principal = principal,
-            Properties = properties,
-        };
-        await Events.ProofValidated(proofValidated).ConfigureAwait(false);
-        if (proofValidated.Result is { } proofEvent)
-        {
-            // Every check has run: the event may accept (its ticket is used), decline or refuse.
-            if (proofEvent.Failure is not null)
+            var proofValidated = new DPoPProofValidatedContext(Context, Scheme, Options, parsed.ToProof(), validated.SecurityToken)
             {
-                return await FailAsync(FromEvent(proofEvent.Failure), proofEvent.Failure).ConfigureAwait(false);
+                Principal = principal,
+                Properties = properties,
+            };
+            await Events.ProofValidated(proofValidated).ConfigureAwait(false);
+            if (proofValidated.Result is { } proofEvent)
+            {
+                // Every check has run: the event may accept (its ticket is used), decline or refuse.
+                if (proofEvent.Failure is not null)
+                {
+                    return await FailAsync(FromEvent(proofEvent.Failure), proofEvent.Failure).ConfigureAwait(false);
+                }
+
+                return proofEvent;
             }
 
-            return proofEvent;
+            principal = proofValidated.Principal ?? principal;
+            properties = proofValidated.Properties;
         }
 
         if (parsed.RenewNonce)
@@ -265,8 +291,8 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
             Response.Headers[DPoPDefaults.NonceHeaderName] = await _nonceService.GetNonceAsync(Context, Scheme.Name, Options).ConfigureAwait(false);
         }
 
-        DPoPLog.Accepted(Logger, parsed.Jkt, dpopProof.Algorithm, Context.TraceIdentifier);
-        return AuthenticateResult.Success(new AuthenticationTicket(proofValidated.Principal ?? principal, proofValidated.Properties, Scheme.Name));
+        DPoPLog.Accepted(Logger, parsed.Jkt, parsed.Algorithm!.Name, Context.TraceIdentifier);
+        return AuthenticateResult.Success(new AuthenticationTicket(principal, properties, Scheme.Name));
     }
 
     // Step 3 without the nonce: the htu's origin must be PublicOrigin or a Host the application vouches for (issue 11
@@ -295,7 +321,7 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
 
     private static readonly DPoPFailure EventRefused = new(DPoPFailureCode.TokenInvalid, "The application refused this request's credentials.");
 
-    private async Task<AuthenticateResult> FailAsync(DPoPFailure failure, Exception? cause = null)
+    private async ValueTask<AuthenticateResult> FailAsync(DPoPFailure failure, Exception? cause = null)
     {
         var exception = new DPoPAuthenticationException(failure, cause);
         DPoPLog.Rejected(Logger, failure.ProblemType.Slug, failure.Code, failure.Detail, Context.TraceIdentifier);

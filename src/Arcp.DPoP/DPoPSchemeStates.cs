@@ -23,6 +23,10 @@ internal sealed class DPoPSchemeStates
         _metrics = services.GetService(typeof(DPoPMetrics)) as DPoPMetrics;
     }
 
+    // Looked up first: GetValue's factory captures the scheme, a closure per request even when the state exists.
     public DPoPSchemeState Get(string scheme, DPoPOptions options) =>
+        _states.TryGetValue(options, out var state) ? state : Create(scheme, options);
+
+    private DPoPSchemeState Create(string scheme, DPoPOptions options) =>
         _states.GetValue(options, o => new DPoPSchemeState(scheme, o, DPoPHostPolicy.Resolve(o, _environment, _hostFiltering?.CurrentValue), _metrics));
 }

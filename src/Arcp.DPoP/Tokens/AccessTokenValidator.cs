@@ -76,7 +76,11 @@ internal static class AccessTokenValidator
         }
 
         string? jkt = TokenConfirmation.ReadThumbprint(result.SecurityToken, out var confirmationFailure);
-        var validated = new ValidatedToken(result.ClaimsIdentity, result.SecurityToken, jkt, confirmationFailure);
+        // The principal's jkt is the thumbprint the request proved, never the token's own (issue 11 item 16): removed
+        // here once, so a cached token's identity never has one.
+        var identity = result.ClaimsIdentity;
+        DPoPBinding.RemoveJktClaims(identity);
+        var validated = new ValidatedToken(identity, result.SecurityToken, jkt, confirmationFailure);
         if (cache is not null && keysVersion is not null)
         {
             cache.Add(token, validated, new DateTimeOffset(result.SecurityToken.ValidTo, TimeSpan.Zero), keysVersion);
