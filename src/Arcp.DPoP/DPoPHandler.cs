@@ -89,7 +89,7 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
     {
         // Events supply or refuse, never accept early: a Success() here does not end authentication (issue 11 item 4).
         // An event left as it is costs nothing: its context is made only when someone handles it.
-        string? token = null;
+        ReadOnlyMemory<char> token = default;
         string? proof = null;
         if (Events.ObservesMessageReceived)
         {
@@ -108,7 +108,7 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
                 }
             }
 
-            token = messageReceived.Token;
+            token = messageReceived.Token.AsMemory();
             proof = messageReceived.Proof;
         }
 
@@ -116,7 +116,7 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
 
         // 1. Authorization: DPoP <token> (RFC 9449 §7.1), or Bearer <token> from clients that send it so.
         bool dpopScheme = true;
-        if (string.IsNullOrEmpty(token))
+        if (token.IsEmpty)
         {
             bool ours = DPoPCredentials.TryReadAuthorization(Request, out token, out dpopScheme, out var authorizationFailure);
             if (authorizationFailure is not null)
@@ -126,7 +126,11 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
 
             if (!ours)
             {
-                DPoPLog.NoCredentials(Logger, Context.TraceIdentifier);
+                if (Logger.IsEnabled(LogLevel.Debug))
+                {
+                    DPoPLog.NoCredentials(Logger, Context.TraceIdentifier); // TraceIdentifier makes a string: only when logged
+                }
+
                 return AuthenticateResult.NoResult();
             }
         }
@@ -153,7 +157,7 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
         }
 
         // 4. The access token itself.
-        var tokenResult = await AccessTokenValidator.ValidateAsync(Context, Options, state, Logger, token!).ConfigureAwait(false);
+        var tokenResult = await AccessTokenValidator.ValidateAsync(Context, Options, state, Logger, token).ConfigureAwait(false);
         if (tokenResult.Token is not { } validated)
         {
             return await FailAsync(tokenResult.Failure!, tokenResult.Cause).ConfigureAwait(false);
@@ -209,7 +213,7 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
         {
             properties.StoreTokens(
             [
-                new AuthenticationToken { Name = "access_token", Value = token! },
+                new AuthenticationToken { Name = "access_token", Value = token.ToString() },
                 new AuthenticationToken { Name = "token_type", Value = jkt is null ? DPoPDefaults.BearerAuthorizationScheme : DPoPDefaults.AuthorizationScheme },
             ]);
         }
@@ -239,7 +243,7 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
         state.Validator.Remember(parsed);
 
         // 8. First use, last of all (RFC 9449 §11.1).
-        var replay = await DPoPFirstUse.RecordAsync(_replayCache, Context, Options, parsed, Logger).ConfigureAwait(false);
+        var replay = await DPoPFirstUse.RecordAsync(_replayCache, Context, Options, parsed, Logger, state.MayShareRequests).ConfigureAwait(false);
         if (replay.Failure is not null)
         {
             return await FailAsync(replay.Failure, replay.Cause).ConfigureAwait(false);
@@ -291,13 +295,17 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
             Response.Headers[DPoPDefaults.NonceHeaderName] = await _nonceService.GetNonceAsync(Context, Scheme.Name, Options).ConfigureAwait(false);
         }
 
-        DPoPLog.Accepted(Logger, parsed.Jkt, parsed.Algorithm!.Name, Context.TraceIdentifier);
+        if (Logger.IsEnabled(LogLevel.Debug))
+        {
+            DPoPLog.Accepted(Logger, parsed.Jkt, parsed.Algorithm!.Name, Context.TraceIdentifier); // TraceIdentifier makes a string: only when logged
+        }
+
         return AuthenticateResult.Success(new AuthenticationTicket(principal, properties, Scheme.Name));
     }
 
     // Step 3 without the nonce: the htu's origin must be PublicOrigin or a Host the application vouches for (issue 11
     // item 2), then the validator's checks that cost no signature.
-    private DPoPFailure? ParseProof(DPoPSchemeState state, string proof, string? token, out ParsedProof? parsed)
+    private DPoPFailure? ParseProof(DPoPSchemeState state, string proof, ReadOnlyMemory<char> token, out ParsedProof? parsed)
     {
         parsed = null;
         if (state.HostPolicy is not { } hostPolicy || !hostPolicy.Allows(Request.Host, Request.Scheme, Context.Connection.LocalPort))

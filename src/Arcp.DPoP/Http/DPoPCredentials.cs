@@ -12,10 +12,11 @@ internal static class DPoPCredentials
     /// <summary>
     /// Reads <c>Authorization: DPoP &lt;token&gt;</c> (or <c>Bearer</c>). False when the request has no credentials
     /// of ours (none, or another scheme's); true with <paramref name="failure"/> set when it has ours, malformed.
+    /// The token is a slice of the header: a cached token is never copied into a string of its own (issue 14).
     /// </summary>
-    public static bool TryReadAuthorization(HttpRequest request, out string? token, out bool dpopScheme, out DPoPFailure? failure)
+    public static bool TryReadAuthorization(HttpRequest request, out ReadOnlyMemory<char> token, out bool dpopScheme, out DPoPFailure? failure)
     {
-        token = null;
+        token = default;
         dpopScheme = false;
         failure = null;
         StringValues values = request.Headers.Authorization;
@@ -42,20 +43,20 @@ internal static class DPoPCredentials
             return false; // another scheme's credentials: not ours to judge
         }
 
-        ReadOnlySpan<char> value = space < 0 ? [] : header.AsSpan(space + 1).Trim(' ');
+        ReadOnlyMemory<char> value = space < 0 ? default : header.AsMemory(space + 1).Trim(' ');
         if (value.IsEmpty)
         {
             failure = new(DPoPFailureCode.AuthorizationMalformed, $"The Authorization header has no access token after '{scheme}'; send 'Authorization: DPoP <access token>'.");
             return true;
         }
 
-        if (!IsToken68(value))
+        if (!IsToken68(value.Span))
         {
             failure = new(DPoPFailureCode.AuthorizationMalformed, "The access token in the Authorization header has characters a token68 cannot have (RFC 9449 §7.1, RFC 7235 §2.1).");
             return true;
         }
 
-        token = value.ToString();
+        token = value;
         return true;
     }
 

@@ -116,7 +116,7 @@ public sealed class DPoPProofValidator
 
     private DPoPProofValidationResult Validate(string proof, string httpMethod, string expectedHtu, string? accessToken, out DPoPFailure? failure)
     {
-        var parsed = Parse(proof, httpMethod, expectedHtu, accessToken, out failure);
+        var parsed = Parse(proof, httpMethod, expectedHtu, accessToken?.AsMemory(), out failure);
         if (parsed is not null)
         {
             failure = VerifySignature(parsed);
@@ -185,7 +185,7 @@ public sealed class DPoPProofValidator
     /// <param name="expectedHtu">The request URI already normalised by <see cref="HtuNormalizer"/>.</param>
     /// <param name="accessToken">The access token, if any.</param>
     /// <param name="failure">The first failed check.</param>
-    internal ParsedProof? Parse(string? proof, string httpMethod, string expectedHtu, string? accessToken, out DPoPFailure? failure)
+    internal ParsedProof? Parse(string? proof, string httpMethod, string expectedHtu, ReadOnlyMemory<char>? accessToken, out DPoPFailure? failure)
     {
         failure = null;
         if (string.IsNullOrEmpty(proof))
@@ -619,7 +619,7 @@ public sealed class DPoPProofValidator
         return null;
     }
 
-    private DPoPFailure? CheckClaims(ParsedProof parsed, string httpMethod, string expectedHtu, string? accessToken)
+    private DPoPFailure? CheckClaims(ParsedProof parsed, string httpMethod, string expectedHtu, ReadOnlyMemory<char>? accessToken)
     {
         if (parsed.NonStringClaim is not null)
         {
@@ -689,7 +689,7 @@ public sealed class DPoPProofValidator
                 return new(DPoPFailureCode.AthInvalid, "The DPoP proof has no ath; a proof sent with an access token must carry ath = base64url(SHA-256(access token)).");
             }
 
-            if (!AthMatches(parsed.Ath, accessToken))
+            if (!AthMatches(parsed.Ath, accessToken.Value.Span))
             {
                 return new(DPoPFailureCode.AthInvalid, "The DPoP proof's ath is not the hash of the access token sent with it; make a new proof for this token.");
             }
@@ -731,7 +731,7 @@ public sealed class DPoPProofValidator
     private static string Seconds(double value) =>
         value >= 1e12 ? "more than 10^12" : Math.Ceiling(value).ToString("0", CultureInfo.InvariantCulture);
 
-    private static bool AthMatches(string ath, string accessToken)
+    private static bool AthMatches(string ath, ReadOnlySpan<char> accessToken)
     {
         if (ath.Length != 43)
         {

@@ -13,7 +13,7 @@ namespace Arcp.DPoP;
 /// </summary>
 internal static class AccessTokenValidator
 {
-    public static async ValueTask<AccessTokenResult> ValidateAsync(HttpContext context, DPoPOptions options, DPoPSchemeState state, ILogger logger, string token)
+    public static async ValueTask<AccessTokenResult> ValidateAsync(HttpContext context, DPoPOptions options, DPoPSchemeState state, ILogger logger, ReadOnlyMemory<char> tokenText)
     {
         // The issuer's metadata and keys first: when they cannot be fetched and none are cached, no token can be judged,
         // and saying the token is bad would make clients throw away good tokens (issue 11 item 5).
@@ -33,10 +33,13 @@ internal static class AccessTokenValidator
         }
 
         var cache = state.TokenCache;
-        if (cache is not null && keysVersion is not null && cache.TryGet(token, keysVersion, out var cached))
+        if (cache is not null && keysVersion is not null && cache.TryGet(tokenText.Span, keysVersion, out var cached))
         {
             return AccessTokenResult.Valid(cached);
         }
+
+        // The token handler takes a string: made here, on a cache miss only (a slice of a whole string is that string).
+        string token = tokenText.ToString();
 
         TokenValidationResult result;
         try
