@@ -64,7 +64,13 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         long started = Stopwatch.GetTimestamp();
-        var result = await AuthenticateAsyncCore().ConfigureAwait(false);
+        using var activity = DPoPActivity.StartAuthenticate(Scheme.Name);
+        var result = await AuthenticateAsyncCore(activity).ConfigureAwait(false);
+        if (activity is not null)
+        {
+            DPoPActivity.Complete(activity, result, _proved);
+        }
+
         if (State.Metrics is { } metrics)
         {
             double seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
@@ -85,7 +91,7 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
     private bool _proved;
 
     // The steps, cheapest first, numbered as in docs/architecture.md and the README's "What is checked, in order".
-    private async ValueTask<AuthenticateResult> AuthenticateAsyncCore()
+    private async ValueTask<AuthenticateResult> AuthenticateAsyncCore(Activity? activity)
     {
         // Events supply or refuse, never accept early: a Success() here does not end authentication (issue 11 item 4).
         // An event left as it is costs nothing: its context is made only when someone handles it.
@@ -150,6 +156,8 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
                 return await FailAsync(proofFailure).ConfigureAwait(false);
             }
 
+            activity?.SetTag(DPoPActivity.AlgorithmTag, parsed!.Algorithm!.Name);
+
             if (Options.RequireNonce && await DPoPNonceCheck.CheckAsync(_nonceService, Context, Scheme.Name, Options, parsed!).ConfigureAwait(false) is { } nonceFailure)
             {
                 return await FailAsync(nonceFailure).ConfigureAwait(false);
@@ -158,6 +166,11 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
 
         // 4. The access token itself.
         var tokenResult = await AccessTokenValidator.ValidateAsync(Context, Options, state, Logger, token).ConfigureAwait(false);
+        if (activity is not null && state.TokenCache is not null)
+        {
+            activity.SetTag(DPoPActivity.TokenCacheTag, tokenResult.FromCache ? "hit" : "miss");
+        }
+
         if (tokenResult.Token is not { } validated)
         {
             return await FailAsync(tokenResult.Failure!, tokenResult.Cause).ConfigureAwait(false);
@@ -243,6 +256,7 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
         state.Validator.Remember(parsed);
 
         // 8. First use, last of all (RFC 9449 §11.1).
+        activity?.SetTag(DPoPActivity.ReplayStoreTag, DPoPActivity.StoreKind(_replayCache));
         var replay = await DPoPFirstUse.RecordAsync(_replayCache, Context, Options, parsed, Logger, state.MayShareRequests).ConfigureAwait(false);
         if (replay.Failure is not null)
         {

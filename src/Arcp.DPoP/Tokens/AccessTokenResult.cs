@@ -6,11 +6,12 @@ namespace Arcp.DPoP;
 /// </summary>
 internal readonly struct AccessTokenResult
 {
-    private AccessTokenResult(ValidatedToken? token, DPoPFailure? failure, Exception? cause)
+    private AccessTokenResult(ValidatedToken? token, DPoPFailure? failure, Exception? cause, bool fromCache = false)
     {
         Token = token;
         Failure = failure;
         Cause = cause;
+        FromCache = fromCache;
     }
 
     public ValidatedToken? Token { get; }
@@ -19,7 +20,10 @@ internal readonly struct AccessTokenResult
 
     public Exception? Cause { get; }
 
-    public static AccessTokenResult Valid(ValidatedToken token) => new(token, null, null);
+    /// <summary>Whether the token was found in the validated-token cache (for the trace).</summary>
+    public bool FromCache { get; }
+
+    public static AccessTokenResult Valid(ValidatedToken token, bool fromCache = false) => new(token, null, null, fromCache);
 
     public static AccessTokenResult Invalid(DPoPFailure failure, Exception? cause) => new(null, failure, cause);
 }

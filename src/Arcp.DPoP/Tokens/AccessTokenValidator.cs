@@ -35,7 +35,7 @@ internal static class AccessTokenValidator
         var cache = state.TokenCache;
         if (cache is not null && keysVersion is not null && cache.TryGet(tokenText.Span, keysVersion, out var cached))
         {
-            return AccessTokenResult.Valid(cached);
+            return AccessTokenResult.Valid(cached, fromCache: true);
         }
 
         // The token handler takes a string: made here, on a cache miss only (a slice of a whole string is that string).
