@@ -36,6 +36,9 @@ for dir in "$out"/*/; do
     <IsPackable>false</IsPackable>
     <!-- Docs show apps, not libraries: the library-design analyzers (public types, ConfigureAwait) do not apply. -->
     <NoWarn>$(NoWarn);CA1515;CA2007;CA1050;CA1822</NoWarn>
+    <!-- AddOpenApi is intercepted by Microsoft.AspNetCore.OpenApi's generator; an app referencing that package directly
+         gets this from the package, these projects reach it through a project reference. -->
+    <InterceptorsNamespaces>$(InterceptorsNamespaces);Microsoft.AspNetCore.OpenApi.Generated</InterceptorsNamespaces>
   </PropertyGroup>
   <ItemGroup>
     <ProjectReference Include="../../../src/Arcp.DPoP/Arcp.DPoP.csproj" />

@@ -10,6 +10,9 @@ namespace Arcp.DPoP.SampleApi;
 /// </summary>
 public static partial class DevelopmentTokenEndpoint
 {
+    /// <summary>Where the endpoint is: the one place the sample names it (the root document and the try-it page read it from here).</summary>
+    public const string Path = "/dev/token";
+
     /// <summary>How long development tokens live.</summary>
     public static readonly TimeSpan TokenLifetime = TimeSpan.FromMinutes(10);
 
@@ -17,7 +20,7 @@ public static partial class DevelopmentTokenEndpoint
     /// <param name="app">The application.</param>
     public static IEndpointConventionBuilder MapDevelopmentTokenEndpoint(this IEndpointRouteBuilder app)
     {
-        return app.MapPost("/dev/token", IssueAsync).DisableAntiforgery().WithName("DevelopmentToken");
+        return app.MapPost(Path, IssueAsync).DisableAntiforgery().WithName("DevelopmentToken");
     }
 
     private static async Task<IResult> IssueAsync(

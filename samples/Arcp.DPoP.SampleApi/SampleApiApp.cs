@@ -112,11 +112,21 @@ public static class SampleApiApp
             app.MapOpenApi(); // /openapi/v1.json, with the DPoP security scheme on the endpoints that need it
         }
 
-        app.MapGet("/", () => Results.Ok(new { service = "Arcp.DPoP sample API", token_endpoint = useDevelopmentIssuer ? "/dev/token" : null }));
+        app.MapGet("/", () => Results.Ok(new
+        {
+            service = "Arcp.DPoP sample API",
+            token_endpoint = useDevelopmentIssuer ? DevelopmentTokenEndpoint.Path : null,
+            try_it = useDevelopmentIssuer ? "/try-it/" : null,
+        }));
 
         if (useDevelopmentIssuer)
         {
             app.MapDevelopmentTokenEndpoint();
+
+            // /try-it/: an API explorer in the browser that gets a key, a token from the development issuer, and signs
+            // a proof for every call (Arcp.DPoP.OpenApi; it maps nothing outside Development).
+            app.MapDPoPTryIt(tokenEndpoint: DevelopmentTokenEndpoint.Path);
+            SampleLog.TryItPage(app.Logger, "/try-it/");
         }
 
         return app;

@@ -9,4 +9,8 @@ internal static partial class SampleLog
     [LoggerMessage(EventId = 1001, Level = LogLevel.Critical,
         Message = "No issuer is configured (Authentication:Schemes:DPoP:Authority, MetadataAddress or SigningKeys) and the environment is {Environment}: the development token issuer runs only in Development, so no token can be validated.")]
     public static partial void NoIssuerConfigured(ILogger logger, string environment);
+
+    [LoggerMessage(EventId = 1010, Level = LogLevel.Information,
+        Message = "Try it in a browser (Development only): {Path} on this app's address gets a key, a development token and calls the API with a proof per request.")]
+    public static partial void TryItPage(ILogger logger, string path);
 }

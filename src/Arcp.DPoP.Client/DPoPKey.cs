@@ -42,7 +42,12 @@ public sealed class DPoPKey : IDisposable
     /// name of RFC 9864), PS256/384/512, RS256/384/512.
     /// </summary>
     public static IReadOnlyList<string> SupportedAlgorithms { get; } =
-        ["ES256", "ES384", "ES512", "EdDSA", "Ed25519", "PS256", "PS384", "PS512", "RS256", "RS384", "RS512"];
+        [
+            DPoPAlgorithmNames.ES256, DPoPAlgorithmNames.ES384, DPoPAlgorithmNames.ES512,
+            DPoPAlgorithmNames.EdDSA, DPoPAlgorithmNames.Ed25519,
+            DPoPAlgorithmNames.PS256, DPoPAlgorithmNames.PS384, DPoPAlgorithmNames.PS512,
+            DPoPAlgorithmNames.RS256, DPoPAlgorithmNames.RS384, DPoPAlgorithmNames.RS512,
+        ];
 
     // The private key must leave through ExportPrivateJwk, so the library key allows export; nothing else exports it.
     private static KeyCreationParameters Exportable => new() { ExportPolicy = KeyExportPolicies.AllowPlaintextExport };
@@ -56,18 +61,18 @@ public sealed class DPoPKey : IDisposable
     /// <summary>The public key as a JWK (JSON), as it goes into every proof's header.</summary>
     public string PublicJwk { get; }
 
-    private string? Curve => Algorithm switch { "ES256" => "P-256", "ES384" => "P-384", "ES512" => "P-521", "EdDSA" or "Ed25519" => "Ed25519", _ => null };
+    private string? Curve => Algorithm switch { DPoPAlgorithmNames.ES256 => "P-256", DPoPAlgorithmNames.ES384 => "P-384", DPoPAlgorithmNames.ES512 => "P-521", DPoPAlgorithmNames.EdDSA or DPoPAlgorithmNames.Ed25519 => "Ed25519", _ => null };
 
     /// <summary>Generates a new key.</summary>
     /// <param name="algorithm">One of <see cref="SupportedAlgorithms"/>; ES256 by default. RSA keys are 2048 bits.
     /// <c>EdDSA</c> and <c>Ed25519</c> both make an Ed25519 key; the name is the <c>alg</c> its proofs carry.</param>
-    public static DPoPKey Generate(string algorithm = "ES256") => algorithm switch
+    public static DPoPKey Generate(string algorithm = DPoPAlgorithmNames.ES256) => algorithm switch
     {
-        "EdDSA" or "Ed25519" => new(algorithm, null, null, Key.Create(SignatureAlgorithm.Ed25519, Exportable)),
-        "ES256" => new(algorithm, ECDsa.Create(ECCurve.NamedCurves.nistP256), null),
-        "ES384" => new(algorithm, ECDsa.Create(ECCurve.NamedCurves.nistP384), null),
-        "ES512" => new(algorithm, ECDsa.Create(ECCurve.NamedCurves.nistP521), null),
-        "PS256" or "PS384" or "PS512" or "RS256" or "RS384" or "RS512" => new(algorithm, null, RSA.Create(2048)),
+        DPoPAlgorithmNames.EdDSA or DPoPAlgorithmNames.Ed25519 => new(algorithm, null, null, Key.Create(SignatureAlgorithm.Ed25519, Exportable)),
+        DPoPAlgorithmNames.ES256 => new(algorithm, ECDsa.Create(ECCurve.NamedCurves.nistP256), null),
+        DPoPAlgorithmNames.ES384 => new(algorithm, ECDsa.Create(ECCurve.NamedCurves.nistP384), null),
+        DPoPAlgorithmNames.ES512 => new(algorithm, ECDsa.Create(ECCurve.NamedCurves.nistP521), null),
+        DPoPAlgorithmNames.PS256 or DPoPAlgorithmNames.PS384 or DPoPAlgorithmNames.PS512 or DPoPAlgorithmNames.RS256 or DPoPAlgorithmNames.RS384 or DPoPAlgorithmNames.RS512 => new(algorithm, null, RSA.Create(2048)),
         _ => throw new ArgumentException($"'{algorithm}' is not a supported DPoP algorithm; use one of {string.Join(' ', SupportedAlgorithms)}.", nameof(algorithm)),
     };
 
@@ -88,7 +93,7 @@ public sealed class DPoPKey : IDisposable
             if (kty == "EC")
             {
                 string crv = Required(jwk, "crv");
-                algorithm ??= crv switch { "P-256" => "ES256", "P-384" => "ES384", "P-521" => "ES512", _ => null };
+                algorithm ??= crv switch { "P-256" => DPoPAlgorithmNames.ES256, "P-384" => DPoPAlgorithmNames.ES384, "P-521" => DPoPAlgorithmNames.ES512, _ => null };
                 var curve = crv switch
                 {
                     "P-256" => ECCurve.NamedCurves.nistP256,
@@ -107,7 +112,7 @@ public sealed class DPoPKey : IDisposable
 
             if (kty == "OKP")
             {
-                return ImportEd25519(jwk, algorithm ?? "EdDSA");
+                return ImportEd25519(jwk, algorithm ?? DPoPAlgorithmNames.EdDSA);
             }
 
             if (kty == "RSA")
@@ -124,7 +129,7 @@ public sealed class DPoPKey : IDisposable
                     DQ = Bytes(jwk, "dq"),
                     InverseQ = Bytes(jwk, "qi"),
                 });
-                return Checked(algorithm ?? "PS256", null, rsa);
+                return Checked(algorithm ?? DPoPAlgorithmNames.PS256, null, rsa);
             }
 
             throw new FormatException($"JWK key type '{kty}' is not supported; use EC, RSA or OKP (Ed25519).");
@@ -190,7 +195,7 @@ public sealed class DPoPKey : IDisposable
         }
     }
 
-    private static bool IsEd25519(string algorithm) => algorithm is "EdDSA" or "Ed25519";
+    private static bool IsEd25519(string algorithm) => algorithm is DPoPAlgorithmNames.EdDSA or DPoPAlgorithmNames.Ed25519;
 
     /// <summary>Exports the key pair, private members included, as a JWK to store somewhere safe.</summary>
     public string ExportPrivateJwk() => WriteJwk(includePrivate: true);

@@ -6,7 +6,8 @@ namespace Arcp.DPoP.OpenApi;
 
 /// <summary>
 /// Declares the DPoP security scheme in the document, and on every operation whose endpoint requires the DPoP
-/// authentication scheme: the security requirement plus the required <c>DPoP</c> proof header.
+/// authentication scheme: the security requirement, the required <c>DPoP</c> proof header, and the 401 and 403
+/// answers the handler gives, RFC 9457 problem documents (<c>application/problem+json</c>) with ARCP problem types.
 /// </summary>
 internal sealed class DPoPOpenApiTransformer : IOpenApiDocumentTransformer, IOpenApiOperationTransformer
 {
@@ -29,6 +30,8 @@ internal sealed class DPoPOpenApiTransformer : IOpenApiDocumentTransformer, IOpe
             Description = "A DPoP-bound access token (RFC 9449 §7.1: 'Authorization: DPoP <token>'), sent with a fresh " +
                 "DPoP proof in the 'DPoP' header on every request. Refusals are RFC 9457 problem documents with ARCP types.",
         };
+        document.Components.Schemas ??= new Dictionary<string, IOpenApiSchema>();
+        document.Components.Schemas.TryAdd(DPoPProblemResponses.SchemaName, DPoPProblemResponses.Schema());
         return Task.CompletedTask;
     }
 
@@ -53,6 +56,11 @@ internal sealed class DPoPOpenApiTransformer : IOpenApiDocumentTransformer, IOpe
             Description = "A DPoP proof JWT (RFC 9449 §4.2) signed with the key the access token is bound to, made for this method and URL, used once.",
             Schema = new OpenApiSchema { Type = JsonSchemaType.String },
         });
+
+        // What the handler answers when it refuses (an operation's own declaration of the status wins).
+        operation.Responses ??= [];
+        operation.Responses.TryAdd("401", DPoPProblemResponses.Unauthorized(context.Document));
+        operation.Responses.TryAdd("403", DPoPProblemResponses.Forbidden(context.Document));
         return Task.CompletedTask;
     }
 

@@ -20,23 +20,18 @@ internal static class DPoPBinding
         {
             if (dpopScheme || options.Mode == DPoPMode.Required)
             {
-                return new(DPoPFailureCode.TokenNotBound, dpopScheme
-                    ? "The access token was sent with the DPoP scheme but is not DPoP-bound: it has no cnf claim. Ask the authorization server for a DPoP-bound token (send a DPoP proof to its token endpoint)."
-                    : "This API accepts only DPoP-bound access tokens, and this one is not: it has no cnf claim. Ask the authorization server for a DPoP-bound token (send a DPoP proof to its token endpoint).");
+                return dpopScheme ? DPoPFailures.UnboundWithDPoPScheme : DPoPFailures.UnboundNotAccepted;
             }
         }
         else if (!hasProof)
         {
             // RFC 9449 §7.2: a bound token downgraded to Bearer, or sent without its proof, is refused.
-            return new(DPoPFailureCode.ProofMissing, dpopScheme
-                ? "The access token is DPoP-bound but the request has no DPoP header; sign a DPoP proof for this request with the token's key and send it in the DPoP header."
-                : "The access token is DPoP-bound but was sent as a Bearer token without a DPoP proof (RFC 9449 §7.2); send it as 'Authorization: DPoP <token>' with a DPoP proof header.");
+            return dpopScheme ? DPoPFailures.BoundWithoutProof : DPoPFailures.BoundAsBearer;
         }
         else if (!dpopScheme && !options.AllowBearerWithProof)
         {
             // RFC 9449 §7.2 to the letter (AllowBearerWithProof off): a bound token is never a Bearer token, proof or not.
-            return new(DPoPFailureCode.ProofMissing,
-                "The access token is DPoP-bound, and this API follows RFC 9449 §7.2: a DPoP-bound token must be sent as 'Authorization: DPoP <token>', not 'Bearer', even with a DPoP proof; change the Authorization scheme to DPoP.");
+            return DPoPFailures.BoundAsBearerWithProof;
         }
 
         return null;
@@ -47,13 +42,7 @@ internal static class DPoPBinding
     /// with a key the token is not bound to never costs a public-key operation.
     /// </summary>
     public static DPoPFailure? CheckThumbprint(string proofJkt, string tokenJkt) =>
-        FixedTimeEquals(proofJkt, tokenJkt)
-            ? null
-            : new DPoPFailure(DPoPFailureCode.BindingMismatch, "DPoP proof key does not match token binding")
-            {
-                ExpectedJkt = tokenJkt,
-                ActualJkt = proofJkt,
-            };
+        FixedTimeEquals(proofJkt, tokenJkt) ? null : DPoPFailures.BindingMismatch(tokenJkt, proofJkt);
 
     /// <summary>
     /// The principal's <c>jkt</c> is the thumbprint this request proved, and only that: neither the token's claims nor
@@ -64,6 +53,16 @@ internal static class DPoPBinding
         foreach (var identity in principal.Identities)
         {
             RemoveJktClaims(identity);
+        }
+    }
+
+    /// <summary>The principal's one <c>jkt</c> claim: the thumbprint this request proved, or none for a bearer token.</summary>
+    public static void SetJktClaim(ClaimsPrincipal principal, string? jkt, string issuer)
+    {
+        RemoveJktClaims(principal);
+        if (jkt is not null && principal.Identity is ClaimsIdentity identity)
+        {
+            identity.AddClaim(new Claim(DPoPDefaults.JktClaimType, jkt, ClaimValueTypes.String, issuer));
         }
     }
 

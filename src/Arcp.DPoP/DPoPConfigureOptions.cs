@@ -133,9 +133,9 @@ internal sealed class DPoPConfigureOptions : IConfigureNamedOptions<DPoPOptions>
 
     // Shared secrets, bound as JwtBearer binds those of 'dotnet user-jwts': SigningKeys:[{ Issuer, Value (base64), Length (bytes) }].
     // Keys have no kid: ARCP's shared-secret tokens have none, so each configured secret is tried.
-    private static List<(Microsoft.IdentityModel.Tokens.SecurityKey Key, string? Issuer)> ReadSigningKeys(IConfiguration section, string path)
+    private static List<ConfiguredSigningKey> ReadSigningKeys(IConfiguration section, string path)
     {
-        var keys = new List<(Microsoft.IdentityModel.Tokens.SecurityKey, string?)>();
+        var keys = new List<ConfiguredSigningKey>();
         foreach (var entry in section.GetSection("SigningKeys").GetChildren())
         {
             string entryPath = "SigningKeys:" + entry.Key + ":";
@@ -171,7 +171,7 @@ internal sealed class DPoPConfigureOptions : IConfigureNamedOptions<DPoPOptions>
             }
 
             string? issuer = entry["Issuer"];
-            keys.Add((new Microsoft.IdentityModel.Tokens.SymmetricSecurityKey(secret), string.IsNullOrEmpty(issuer) ? null : issuer));
+            keys.Add(new(new Microsoft.IdentityModel.Tokens.SymmetricSecurityKey(secret), string.IsNullOrEmpty(issuer) ? null : issuer));
         }
 
         return keys;

@@ -1,19 +1,10 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Security.Claims;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Encodings.Web;
-using System.Text.Json;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Microsoft.Extensions.Primitives;
-using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
-using Microsoft.Net.Http.Headers;
 
 namespace Arcp.DPoP;
 
@@ -22,10 +13,12 @@ namespace Arcp.DPoP;
 /// refusal with an ARCP problem document and a <c>WWW-Authenticate: DPoP</c> challenge.
 /// </summary>
 /// <remarks>
-/// The handler orchestrates; the checks live in <see cref="DPoPProofValidator"/> (the proof), the configured
-/// <see cref="DPoPOptions.TokenHandler"/> (the access token) and <see cref="IDPoPReplayCache"/> (first use).
-/// Order: headers, the proof's free checks, the token, the proof signature, the binding, then replay, last,
-/// so that a proof refused for another reason never uses up its <c>jti</c>.
+/// The handler orchestrates, as JwtBearer's does: each step is a named call, numbered as in docs/architecture.md —
+/// 1-2 the credentials (<c>DPoPCredentials</c>), 3 the proof's checks that cost no signature
+/// (<see cref="DPoPProofValidator"/>, the nonce), 4 the access token (<c>AccessTokenValidator</c>,
+/// <see cref="DPoPOptions.TokenHandler"/>), 5-6 the binding (<c>DPoPBinding</c>), 7 the proof's signature, 8 first use
+/// (<see cref="IDPoPReplayCache"/>), last, so that a proof refused for another reason never uses up its <c>jti</c>.
+/// An event is raised at each decision; failures are values (<see cref="DPoPFailure"/>), never exceptions.
 /// </remarks>
 public class DPoPHandler : AuthenticationHandler<DPoPOptions>
 {
@@ -71,166 +64,97 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
             DPoPActivity.Complete(activity, result, _proved);
         }
 
-        if (State.Metrics is { } metrics)
-        {
-            double seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-            if (result.Succeeded)
-            {
-                metrics.Accepted(Scheme.Name, _proved, seconds);
-            }
-            else if (result.Failure is DPoPAuthenticationException refused)
-            {
-                metrics.Rejected(Scheme.Name, refused.Failure, seconds);
-            }
-        }
-
+        State.Metrics?.Record(Scheme.Name, result, _proved, Stopwatch.GetElapsedTime(started).TotalSeconds);
         return result;
     }
 
-    // Whether the accepted request proved possession of the key its token is bound to (the metrics' token_binding).
+    // Whether the accepted request proved possession of the key its token is bound to (metrics' and trace's token_binding).
     private bool _proved;
 
     // The steps, cheapest first, numbered as in docs/architecture.md and the README's "What is checked, in order".
     private async ValueTask<AuthenticateResult> AuthenticateAsyncCore(Activity? activity)
     {
         // Events supply or refuse, never accept early: a Success() here does not end authentication (issue 11 item 4).
-        // An event left as it is costs nothing: its context is made only when someone handles it.
-        ReadOnlyMemory<char> token = default;
-        string? proof = null;
+        // An event left as it is costs nothing: its context is made only when someone handles it (issue 14).
+        DPoPMessageReceivedContext? messageReceived = null;
         if (Events.ObservesMessageReceived)
         {
-            var messageReceived = new DPoPMessageReceivedContext(Context, Scheme, Options);
+            messageReceived = new DPoPMessageReceivedContext(Context, Scheme, Options);
             await Events.MessageReceived(messageReceived).ConfigureAwait(false);
-            if (messageReceived.Result is { } received)
+            if (await EndedByEventAsync(messageReceived.Result).ConfigureAwait(false) is { } received)
             {
-                if (received.Failure is not null)
-                {
-                    return await FailAsync(FromEvent(received.Failure), received.Failure).ConfigureAwait(false);
-                }
-
-                if (received.None)
-                {
-                    return received;
-                }
+                return received;
             }
-
-            token = messageReceived.Token.AsMemory();
-            proof = messageReceived.Proof;
         }
 
         var state = State;
 
         // 1. Authorization: DPoP <token> (RFC 9449 §7.1), or Bearer <token> from clients that send it so.
-        bool dpopScheme = true;
-        if (token.IsEmpty)
+        var authorization = DPoPCredentials.ReadAuthorization(Request, messageReceived?.Token);
+        if (authorization.Failure is { } authorizationFailure)
         {
-            bool ours = DPoPCredentials.TryReadAuthorization(Request, out token, out dpopScheme, out var authorizationFailure);
-            if (authorizationFailure is not null)
+            return await FailAsync(authorizationFailure).ConfigureAwait(false);
+        }
+
+        if (authorization.Value.Token is not { } token)
+        {
+            if (Logger.IsEnabled(LogLevel.Debug))
             {
-                return await FailAsync(authorizationFailure).ConfigureAwait(false);
+                DPoPLog.NoCredentials(Logger, Context.TraceIdentifier); // TraceIdentifier makes a string: only when logged
             }
 
-            if (!ours)
-            {
-                if (Logger.IsEnabled(LogLevel.Debug))
-                {
-                    DPoPLog.NoCredentials(Logger, Context.TraceIdentifier); // TraceIdentifier makes a string: only when logged
-                }
-
-                return AuthenticateResult.NoResult();
-            }
+            return AuthenticateResult.NoResult();
         }
 
         // 2. Exactly one DPoP header (RFC 9449 §4.3 item 1).
-        if (DPoPCredentials.ReadProof(Request, Options.MaxProofLength, ref proof) is { } proofHeaderFailure)
+        var proofHeader = DPoPCredentials.ReadProof(Request, Options.MaxProofLength, messageReceived?.Proof);
+        if (proofHeader.Failure is { } proofHeaderFailure)
         {
             return await FailAsync(proofHeaderFailure).ConfigureAwait(false);
         }
 
         // 3. The proof's checks that cost no signature: structure, header, claims, htm, htu, iat, ath, then the nonce.
         ParsedProof? parsed = null;
-        if (proof is not null)
+        if (proofHeader.Value is { } proof)
         {
-            if (ParseProof(state, proof, token, out parsed) is { } proofFailure)
+            var checkedProof = await CheckProofAsync(state, proof, token).ConfigureAwait(false);
+            if (checkedProof.Failure is { } proofFailure)
             {
                 return await FailAsync(proofFailure).ConfigureAwait(false);
             }
 
+            parsed = checkedProof.Value;
             activity?.SetTag(DPoPActivity.AlgorithmTag, parsed!.Algorithm!.Name);
-
-            if (Options.RequireNonce && await DPoPNonceCheck.CheckAsync(_nonceService, Context, Scheme.Name, Options, parsed!).ConfigureAwait(false) is { } nonceFailure)
-            {
-                return await FailAsync(nonceFailure).ConfigureAwait(false);
-            }
         }
 
         // 4. The access token itself.
         var tokenResult = await AccessTokenValidator.ValidateAsync(Context, Options, state, Logger, token).ConfigureAwait(false);
-        if (activity is not null && state.TokenCache is not null)
+        if (activity is not null && state.TokenCache is not null && tokenResult.Value is { } forTrace)
         {
-            activity.SetTag(DPoPActivity.TokenCacheTag, tokenResult.FromCache ? "hit" : "miss");
+            activity.SetTag(DPoPActivity.TokenCacheTag, forTrace.FromCache ? "hit" : "miss");
         }
 
-        if (tokenResult.Token is not { } validated)
+        if (tokenResult.Value is not { } validated)
         {
-            return await FailAsync(tokenResult.Failure!, tokenResult.Cause).ConfigureAwait(false);
+            return await FailAsync(tokenResult.Failure!).ConfigureAwait(false);
         }
 
         // 5. Its cnf.jkt: bound, sent with the DPoP scheme and with its proof (RFC 9449 §6.1, §7.2). A cnf this API
         //    cannot check is never an unbound token (issue 11 item 3): only a token with no cnf at all is.
-        if (validated.ConfirmationFailure is { } confirmationFailure)
-        {
-            return await FailAsync(confirmationFailure).ConfigureAwait(false);
-        }
-
         string? jkt = validated.Jkt;
-        if (DPoPBinding.CheckPresentation(jkt, parsed is not null, dpopScheme, Options) is { } presentationFailure)
+        if ((validated.ConfirmationFailure ?? DPoPBinding.CheckPresentation(jkt, parsed is not null, authorization.Value.DPoPScheme, Options)) is { } bindingRule)
         {
-            return await FailAsync(presentationFailure).ConfigureAwait(false);
+            return await FailAsync(bindingRule).ConfigureAwait(false);
         }
 
-        // The principal's jkt is the thumbprint this request proved, and only that (issue 11 item 16): the token's own
-        // jkt claims were removed when it was validated (AccessTokenValidator), an event's are removed below.
-        var principal = new ClaimsPrincipal(validated.Identity);
-        AuthenticationProperties? properties = null;
-        bool tokenEventRaised = Events.ObservesTokenValidated;
-        if (tokenEventRaised)
+        var tokenValidated = await RaiseTokenValidatedAsync(validated).ConfigureAwait(false);
+        if (await EndedByEventAsync(tokenValidated.Result).ConfigureAwait(false) is { } tokenEvent)
         {
-            var tokenValidated = new DPoPTokenValidatedContext(Context, Scheme, Options, validated.SecurityToken, jkt)
-            {
-                Principal = principal,
-                Properties = new AuthenticationProperties(),
-            };
-            await Events.TokenValidated(tokenValidated).ConfigureAwait(false);
-            if (tokenValidated.Result is { } tokenEvent)
-            {
-                if (tokenEvent.Failure is not null)
-                {
-                    return await FailAsync(FromEvent(tokenEvent.Failure), tokenEvent.Failure).ConfigureAwait(false);
-                }
-
-                if (tokenEvent.None)
-                {
-                    return tokenEvent;
-                }
-
-                // Success(): the event's principal and properties are used, and every check below still runs.
-            }
-
-            principal = tokenValidated.Principal ?? principal;
-            properties = tokenValidated.Properties;
+            return tokenEvent; // a Success() there only supplies the principal and properties: every check below still runs
         }
 
-        properties ??= new AuthenticationProperties();
-        if (Options.SaveToken)
-        {
-            properties.StoreTokens(
-            [
-                new AuthenticationToken { Name = "access_token", Value = token.ToString() },
-                new AuthenticationToken { Name = "token_type", Value = jkt is null ? DPoPDefaults.BearerAuthorizationScheme : DPoPDefaults.AuthorizationScheme },
-            ]);
-        }
-
+        var principal = tokenValidated.Principal!;
+        var properties = StoreToken(tokenValidated.Properties ?? new AuthenticationProperties(), token, jkt);
         if (parsed is null)
         {
             // Mode Allowed: a token with no cnf and no proof is a plain bearer token.
@@ -257,28 +181,48 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
 
         // 8. First use, last of all (RFC 9449 §11.1).
         activity?.SetTag(DPoPActivity.ReplayStoreTag, DPoPActivity.StoreKind(_replayCache));
-        var replay = await DPoPFirstUse.RecordAsync(_replayCache, Context, Options, parsed, Logger, state.MayShareRequests).ConfigureAwait(false);
-        if (replay.Failure is not null)
+        if (await DPoPFirstUse.RecordAsync(_replayCache, Context, Options, parsed, Logger, state.MayShareRequests).ConfigureAwait(false) is { } replayFailure)
         {
-            return await FailAsync(replay.Failure, replay.Cause).ConfigureAwait(false);
+            return await FailAsync(replayFailure).ConfigureAwait(false);
         }
 
         // Then success: the principal carries the proved jkt; the ProofValidated event has the last word.
-        return await SucceedAsync(parsed, jkt, validated, principal, properties, tokenEventRaised).ConfigureAwait(false);
+        return await SucceedAsync(parsed, jkt, validated, principal, properties).ConfigureAwait(false);
     }
 
-    private async ValueTask<AuthenticateResult> SucceedAsync(ParsedProof parsed, string? jkt, ValidatedToken validated, ClaimsPrincipal principal, AuthenticationProperties properties, bool tokenEventRaised)
+    // Step 5's event: the principal's jkt is the thumbprint this request proved, and only that (issue 11 item 16), so
+    // the token's own jkt claims go before the application sees it. A ValueTask: the usual event completes at once.
+    private async ValueTask<DPoPTokenValidatedContext> RaiseTokenValidatedAsync(ValidatedToken validated)
     {
-        if (tokenEventRaised)
+        DPoPBinding.RemoveJktClaims(validated.Identity);
+        var tokenValidated = new DPoPTokenValidatedContext(Context, Scheme, Options, validated.SecurityToken, validated.Jkt)
         {
-            DPoPBinding.RemoveJktClaims(principal); // an event's principal brings no jkt of its own
+            Principal = new ClaimsPrincipal(validated.Identity),
+            Properties = new AuthenticationProperties(),
+        };
+        var principal = tokenValidated.Principal;
+        await Events.TokenValidated(tokenValidated).ConfigureAwait(false);
+        tokenValidated.Principal ??= principal;
+        return tokenValidated;
+    }
+
+    private AuthenticationProperties StoreToken(AuthenticationProperties properties, string token, string? jkt)
+    {
+        if (Options.SaveToken)
+        {
+            properties.StoreTokens(
+            [
+                new AuthenticationToken { Name = "access_token", Value = token },
+                new AuthenticationToken { Name = "token_type", Value = jkt is null ? DPoPDefaults.BearerAuthorizationScheme : DPoPDefaults.AuthorizationScheme },
+            ]);
         }
 
-        if (jkt is not null && principal.Identity is ClaimsIdentity claimsIdentity)
-        {
-            claimsIdentity.AddClaim(new Claim(DPoPDefaults.JktClaimType, jkt, ClaimValueTypes.String, ClaimsIssuer));
-        }
+        return properties;
+    }
 
+    private async ValueTask<AuthenticateResult> SucceedAsync(ParsedProof parsed, string? jkt, ValidatedToken validated, ClaimsPrincipal principal, AuthenticationProperties properties)
+    {
+        DPoPBinding.SetJktClaim(principal, jkt, ClaimsIssuer);
         _proved = jkt is not null;
         if (Events.ObservesProofValidated)
         {
@@ -291,12 +235,7 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
             if (proofValidated.Result is { } proofEvent)
             {
                 // Every check has run: the event may accept (its ticket is used), decline or refuse.
-                if (proofEvent.Failure is not null)
-                {
-                    return await FailAsync(FromEvent(proofEvent.Failure), proofEvent.Failure).ConfigureAwait(false);
-                }
-
-                return proofEvent;
+                return await EndedByEventAsync(proofEvent).ConfigureAwait(false) ?? proofEvent;
             }
 
             principal = proofValidated.Principal ?? principal;
@@ -317,35 +256,36 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
         return AuthenticateResult.Success(new AuthenticationTicket(principal, properties, Scheme.Name));
     }
 
-    // Step 3 without the nonce: the htu's origin must be PublicOrigin or a Host the application vouches for (issue 11
-    // item 2), then the validator's checks that cost no signature.
-    private DPoPFailure? ParseProof(DPoPSchemeState state, string proof, ReadOnlyMemory<char> token, out ParsedProof? parsed)
+    // Step 3: the htu's origin must be PublicOrigin or a Host the application vouches for (issue 11 item 2), then the
+    // validator's checks that cost no signature, then the server nonce when one is required (RFC 9449 §9).
+    private async ValueTask<DPoPResult<ParsedProof>> CheckProofAsync(DPoPSchemeState state, string proof, string token)
     {
-        parsed = null;
         if (state.HostPolicy is not { } hostPolicy || !hostPolicy.Allows(Request.Host, Request.Scheme, Context.Connection.LocalPort))
         {
-            return new(DPoPFailureCode.HtuMismatch, $"The request's Host '{QuotedValue.ForDetail(Request.Host.Value)}' is not one this API serves, so no htu can match; send the request to this API's own address.");
+            return DPoPFailures.HostNotServed(Request.Host.Value);
         }
 
-        if (!state.Validator.TryGetRequestHtu(Request, out string expectedHtu, out var htuFailure))
-        {
-            return htuFailure;
-        }
-
-        parsed = state.Validator.Parse(proof, Request.Method, expectedHtu, token, out var proofFailure);
-        return parsed is null ? proofFailure : null;
+        var htu = state.Validator.RequestHtu(Request);
+        var parsed = htu.Value is { } expectedHtu ? state.Validator.Parse(proof, Request.Method, expectedHtu, token) : htu.Failure!;
+        return parsed.Value is { } checkedProof && Options.RequireNonce
+            ? await DPoPNonceCheck.CheckAsync(_nonceService, Context, Scheme.Name, Options, checkedProof).ConfigureAwait(false) ?? parsed
+            : parsed;
     }
 
-    // A failure set by an event: the application's own DPoPFailure, or a generic one (an exception's text never reaches the client).
-    private static DPoPFailure FromEvent(Exception failure) => failure is DPoPAuthenticationException refused
-        ? refused.Failure
-        : EventRefused;
-
-    private static readonly DPoPFailure EventRefused = new(DPoPFailureCode.TokenInvalid, "The application refused this request's credentials.");
-
-    private async ValueTask<AuthenticateResult> FailAsync(DPoPFailure failure, Exception? cause = null)
+    // An event's result before the last check: a failure or NoResult ends authentication, a Success() does not (issue
+    // 11 item 4). A failure is the application's own DPoPFailure, or a generic one (an exception's text never reaches
+    // the client).
+    private async ValueTask<AuthenticateResult?> EndedByEventAsync(AuthenticateResult? result) => result switch
     {
-        var exception = new DPoPAuthenticationException(failure, cause);
+        { Failure: DPoPAuthenticationException refused } => await FailAsync(refused.Failure, refused).ConfigureAwait(false),
+        { Failure: { } failure } => await FailAsync(DPoPFailures.EventRefused, failure).ConfigureAwait(false),
+        { None: true } => result,
+        _ => null,
+    };
+
+    private async Task<AuthenticateResult> FailAsync(DPoPFailure failure, Exception? cause = null)
+    {
+        var exception = new DPoPAuthenticationException(failure, cause ?? failure.Cause);
         DPoPLog.Rejected(Logger, failure.ProblemType.Slug, failure.Code, failure.Detail, Context.TraceIdentifier);
         var failed = new DPoPAuthenticationFailedContext(Context, Scheme, Options, exception);
         await Events.AuthenticationFailed(failed).ConfigureAwait(false);
@@ -366,8 +306,7 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
     {
         var authenticateResult = await HandleAuthenticateOnceSafeAsync().ConfigureAwait(false);
         var failure = (authenticateResult.Failure as DPoPAuthenticationException)?.Failure
-            ?? (authenticateResult.Failure is null ? DPoPChallenge.NoCredentials : DPoPChallenge.NotAuthenticated);
-
+            ?? (authenticateResult.Failure is null ? DPoPFailures.NoCredentials : DPoPFailures.NotAuthenticated);
         var challenge = new DPoPChallengeContext(Context, Scheme, Options, properties)
         {
             AuthenticateFailure = authenticateResult.Failure,
@@ -382,27 +321,11 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
         }
 
         failure = challenge.Failure ?? failure;
-        if (failure.ProblemType.Status == StatusCodes.Status503ServiceUnavailable)
-        {
-            // Not a credential problem: no challenge, just when to come back.
-            Response.Headers.RetryAfter = ((long)Math.Ceiling(Options.ReplayCheckRetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-        }
-        else
-        {
-            Response.Headers.Append(HeaderNames.WWWAuthenticate, DPoPChallenge.Build(challenge.Error, challenge.ErrorDescription, State.Validator.AllowedAlgorithms));
-            if (Options.Mode == DPoPMode.Allowed && failure.Code == DPoPFailureCode.NoCredentials)
-            {
-                Response.Headers.Append(HeaderNames.WWWAuthenticate, DPoPDefaults.BearerAuthorizationScheme);
-            }
-
-            if (Options.RequireNonce)
-            {
-                // Every 401 carries a nonce, so the client's next proof can include it (RFC 9449 §9).
-                Response.Headers[DPoPDefaults.NonceHeaderName] = await _nonceService.GetNonceAsync(Context, Scheme.Name, Options).ConfigureAwait(false);
-            }
-        }
-
-        await DPoPProblemWriter.WriteAsync(Context, DPoPProblemWriter.Create(Context, failure, TimeProvider)).ConfigureAwait(false);
+        string? nonce = Options.RequireNonce && !DPoPChallenge.IsUnavailable(failure)
+            ? await _nonceService.GetNonceAsync(Context, Scheme.Name, Options).ConfigureAwait(false)
+            : null;
+        DPoPChallenge.WriteHeaders(Response, failure, challenge, State.Validator.AllowedAlgorithms, nonce);
+        await WriteProblemAsync(failure).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -410,13 +333,12 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
     {
         var forbidden = new DPoPForbiddenContext(Context, Scheme, Options, properties);
         await Events.Forbidden(forbidden).ConfigureAwait(false);
-        if (forbidden.Handled || Response.HasStarted)
+        if (!forbidden.Handled && !Response.HasStarted)
         {
-            return;
+            DPoPLog.Forbidden(Logger, Context.TraceIdentifier);
+            await WriteProblemAsync(DPoPFailures.Forbidden).ConfigureAwait(false);
         }
-
-        DPoPLog.Forbidden(Logger, Context.TraceIdentifier);
-        var failure = DPoPChallenge.Forbidden;
-        await DPoPProblemWriter.WriteAsync(Context, DPoPProblemWriter.Create(Context, failure, TimeProvider)).ConfigureAwait(false);
     }
+
+    private Task WriteProblemAsync(DPoPFailure failure) => DPoPProblemWriter.WriteAsync(Context, DPoPProblemWriter.Create(Context, failure, TimeProvider));
 }

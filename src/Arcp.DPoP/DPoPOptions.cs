@@ -17,7 +17,12 @@ public class DPoPOptions : AuthenticationSchemeOptions
     /// first (ARCP recommends it): <c>EdDSA</c> (RFC 8037) and its fully-specified name <c>Ed25519</c> (RFC 9864).
     /// </summary>
     public static IReadOnlyList<string> DefaultAllowedAlgorithms { get; } =
-        ["EdDSA", "Ed25519", "ES256", "ES384", "ES512", "PS256", "PS384", "PS512", "RS256", "RS384", "RS512"];
+        [
+            DPoPAlgorithmNames.EdDSA, DPoPAlgorithmNames.Ed25519,
+            DPoPAlgorithmNames.ES256, DPoPAlgorithmNames.ES384, DPoPAlgorithmNames.ES512,
+            DPoPAlgorithmNames.PS256, DPoPAlgorithmNames.PS384, DPoPAlgorithmNames.PS512,
+            DPoPAlgorithmNames.RS256, DPoPAlgorithmNames.RS384, DPoPAlgorithmNames.RS512,
+        ];
 
     /// <summary>Creates the options with their defaults.</summary>
     public DPoPOptions()
@@ -86,7 +91,7 @@ public class DPoPOptions : AuthenticationSchemeOptions
     /// The shared secrets bound from configuration (<c>SigningKeys</c>) with the issuer each was configured for (null:
     /// none). The scheme lets each key verify only its own issuer's tokens.
     /// </summary>
-    internal List<(SecurityKey Key, string? Issuer)> ConfiguredSigningKeys { get; } = [];
+    internal List<ConfiguredSigningKey> ConfiguredSigningKeys { get; } = [];
 
     /// <summary>
     /// Whether an access token with no <c>aud</c> at all is accepted while the audience is still checked: a token that

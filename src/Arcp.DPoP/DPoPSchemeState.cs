@@ -96,9 +96,9 @@ internal sealed class DPoPSchemeState
         if (options.ConfiguredSigningKeys.Count > 0)
         {
             var issuerOf = new Dictionary<SecurityKey, string?>(ReferenceEqualityComparer.Instance);
-            foreach (var (key, keyIssuer) in options.ConfiguredSigningKeys)
+            foreach (var configured in options.ConfiguredSigningKeys)
             {
-                issuerOf[key] = keyIssuer;
+                issuerOf[configured.Key] = configured.Issuer;
             }
 
             bool Vouches(SecurityKey? key, SecurityToken? token) =>

@@ -36,6 +36,14 @@ public class DPoPKeyAndProofTests
     }
 
     [Fact]
+    public void The_client_lists_its_algorithms_in_its_own_order_with_the_servers_names()
+    {
+        // The names are shared with the server (src/Shared); the order is the client's: ES256, the default key, first.
+        Assert.Equal("ES256 ES384 ES512 EdDSA Ed25519 PS256 PS384 PS512 RS256 RS384 RS512", string.Join(' ', DPoPKey.SupportedAlgorithms));
+        Assert.Equal(DPoPOptions.DefaultAllowedAlgorithms.Order(StringComparer.Ordinal), DPoPKey.SupportedAlgorithms.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void The_key_thumbprint_is_the_servers_RFC_7638_thumbprint_of_its_public_jwk()
     {
         using var key = DPoPKey.Generate();

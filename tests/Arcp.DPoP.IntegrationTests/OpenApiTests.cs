@@ -44,6 +44,39 @@ public sealed class OpenApiTests
     }
 
     [Fact]
+    public async Task Protected_operations_declare_their_401_and_403_problem_documents_and_open_ones_do_not()
+    {
+        await using var factory = new DevelopmentSample();
+        using var client = factory.CreateClient();
+        using var document = JsonDocument.Parse(await client.GetStringAsync("/openapi/v1.json"));
+        var root = document.RootElement;
+
+        foreach (var (path, method) in new[] { ("/agents/register", "post"), ("/agents/me", "get"), ("/agents", "get") })
+        {
+            var responses = root.GetProperty("paths").GetProperty(path).GetProperty(method).GetProperty("responses");
+            foreach (string status in new[] { "401", "403" })
+            {
+                var problem = responses.GetProperty(status).GetProperty("content").GetProperty("application/problem+json");
+                Assert.Equal("#/components/schemas/DPoPProblemDetails", problem.GetProperty("schema").GetProperty("$ref").GetString());
+            }
+
+            Assert.True(responses.GetProperty("401").GetProperty("headers").TryGetProperty("WWW-Authenticate", out _));
+            Assert.True(responses.GetProperty("200").TryGetProperty("description", out _)); // the operation's own answers stay
+        }
+
+        // RFC 9457 §3.1: the members of a problem document.
+        var schema = root.GetProperty("components").GetProperty("schemas").GetProperty("DPoPProblemDetails");
+        Assert.Equal("object", schema.GetProperty("type").GetString());
+        Assert.Equal(
+            ["detail", "instance", "status", "title", "type"],
+            schema.GetProperty("properties").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+
+        var home = root.GetProperty("paths").GetProperty("/").GetProperty("get").GetProperty("responses");
+        Assert.False(home.TryGetProperty("401", out _));
+        Assert.False(home.TryGetProperty("403", out _));
+    }
+
+    [Fact]
     public async Task The_document_is_not_served_in_production()
     {
         await using var factory = new SampleApiFactory { Environment = "Production" };

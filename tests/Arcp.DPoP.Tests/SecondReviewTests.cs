@@ -22,8 +22,9 @@ public sealed class SecondReviewTests
     {
         var jwt = new JsonWebToken(new JsonWebTokenHandler().CreateToken($"{{\"cnf\":{{\"jkt\":\"{Jkt}\",{other}}}}}"));
 
-        Assert.Null(TokenConfirmation.ReadThumbprint(jwt, out var failure));
-        Assert.Equal(DPoPFailureCode.TokenInvalid, failure?.Code);
+        var read = TokenConfirmation.ReadThumbprint(jwt);
+        Assert.Null(read.Value);
+        Assert.Equal(DPoPFailureCode.TokenInvalid, read.Failure?.Code);
     }
 
     [Fact]
@@ -31,8 +32,9 @@ public sealed class SecondReviewTests
     {
         var jwt = new JsonWebToken(new JsonWebTokenHandler().CreateToken($"{{\"cnf\":{{\"jkt\":\"{Jkt}\"}}}}"));
 
-        Assert.Equal(Jkt, TokenConfirmation.ReadThumbprint(jwt, out var failure));
-        Assert.Null(failure);
+        var read = TokenConfirmation.ReadThumbprint(jwt);
+        Assert.Equal(Jkt, read.Value);
+        Assert.Null(read.Failure);
     }
 
     // Microsoft.IdentityModel calls IssuerSigningKeyValidatorUsingConfiguration instead of IssuerSigningKeyValidator when
@@ -47,8 +49,8 @@ public sealed class SecondReviewTests
         options.TokenValidationParameters.ValidAudience = "api";
         options.TokenValidationParameters.IssuerSigningKeys = [keyA, keyB];
         options.TokenValidationParameters.IssuerSigningKeyValidatorUsingConfiguration = (_, _, _, _) => true;
-        options.ConfiguredSigningKeys.Add((keyA, "https://a"));
-        options.ConfiguredSigningKeys.Add((keyB, "https://b"));
+        options.ConfiguredSigningKeys.Add(new(keyA, "https://a"));
+        options.ConfiguredSigningKeys.Add(new(keyB, "https://b"));
         var parameters = new DPoPSchemeState("DPoP", options, null).TokenValidationParameters();
         long now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         var handler = new JsonWebTokenHandler();

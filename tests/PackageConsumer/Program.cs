@@ -37,5 +37,17 @@ foreach (string algorithm in new[] { "ES256", "EdDSA" })
     thumbprints.Add($"{algorithm} jkt {key.Thumbprint}");
 }
 
+// The try-it page ships inside Arcp.DPoP.OpenApi (served from the assembly; this app is not in Development, so it maps nothing).
+app.MapDPoPTryIt(tokenEndpoint: "/token");
+string[] pageResources = typeof(DPoPOpenApiExtensions).Assembly.GetManifestResourceNames();
+foreach (string file in new[] { "index.html", "try-it.js", "try-it.css" })
+{
+    if (!pageResources.Contains("Arcp.DPoP.OpenApi.TryIt." + file))
+    {
+        Console.Error.WriteLine($"package consumer: the try-it page's {file} is missing from the Arcp.DPoP.OpenApi package.");
+        return 1;
+    }
+}
+
 Console.WriteLine($"package consumer: Arcp.DPoP, Arcp.DPoP.StackExchangeRedis, Arcp.DPoP.Client and Arcp.DPoP.OpenApi work together ({string.Join(", ", thumbprints)}).");
 return 0;

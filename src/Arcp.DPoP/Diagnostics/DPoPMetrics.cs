@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Microsoft.AspNetCore.Authentication;
 
 namespace Arcp.DPoP;
 
@@ -23,6 +24,19 @@ internal sealed class DPoPMetrics
         _accepted = meter.CreateCounter<long>(AcceptedName, "{request}", "Requests whose access token and DPoP proof were accepted.");
         _rejected = meter.CreateCounter<long>(RejectedName, "{request}", "Requests refused, by ARCP problem type and failure code.");
         _duration = meter.CreateHistogram<double>(DurationName, "s", "Time spent authenticating a request (token, proof, binding, replay).");
+    }
+
+    /// <summary>Counts one authentication: accepted (DPoP-bound or plain bearer) or refused by the handler; a NoResult is not counted.</summary>
+    public void Record(string scheme, AuthenticateResult result, bool proved, double seconds)
+    {
+        if (result.Succeeded)
+        {
+            Accepted(scheme, proved, seconds); // what the handler knows, not a search of the principal's claims
+        }
+        else if (result.Failure is DPoPAuthenticationException refused)
+        {
+            Rejected(scheme, refused.Failure, seconds);
+        }
     }
 
     public void Accepted(string scheme, bool bound, double seconds)

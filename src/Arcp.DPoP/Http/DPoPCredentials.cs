@@ -10,88 +10,77 @@ namespace Arcp.DPoP;
 internal static class DPoPCredentials
 {
     /// <summary>
-    /// Reads <c>Authorization: DPoP &lt;token&gt;</c> (or <c>Bearer</c>). False when the request has no credentials
-    /// of ours (none, or another scheme's); true with <paramref name="failure"/> set when it has ours, malformed.
-    /// The token is a slice of the header: a cached token is never copied into a string of its own (issue 14).
+    /// Reads <c>Authorization: DPoP &lt;token&gt;</c> (or <c>Bearer</c>), unless an event <paramref name="supplied"/> the
+    /// token (then a DPoP-scheme token). A value without a token when the request has no credentials of ours (none, or
+    /// another scheme's); a failure when it has ours, malformed.
     /// </summary>
-    public static bool TryReadAuthorization(HttpRequest request, out ReadOnlyMemory<char> token, out bool dpopScheme, out DPoPFailure? failure)
+    public static DPoPResult<AuthorizationCredentials> ReadAuthorization(HttpRequest request, string? supplied)
     {
-        token = default;
-        dpopScheme = false;
-        failure = null;
+        if (!string.IsNullOrEmpty(supplied))
+        {
+            return DPoPResult<AuthorizationCredentials>.Ok(new(supplied, dpopScheme: true));
+        }
+
         StringValues values = request.Headers.Authorization;
         if (values.Count == 0 || string.IsNullOrEmpty(values[0]))
         {
-            return false;
+            return default;
         }
 
         if (values.Count > 1)
         {
-            failure = new(DPoPFailureCode.AuthorizationMalformed, "The request has more than one Authorization header; send exactly one: 'Authorization: DPoP <access token>'.");
-            return true;
+            return DPoPFailures.AuthorizationMultiple;
         }
 
         string header = values[0]!;
         int space = header.IndexOf(' ', StringComparison.Ordinal);
         ReadOnlySpan<char> scheme = space < 0 ? header : header.AsSpan(0, space);
-        if (scheme.Equals(DPoPDefaults.AuthorizationScheme, StringComparison.OrdinalIgnoreCase))
+        bool dpopScheme = scheme.Equals(DPoPDefaults.AuthorizationScheme, StringComparison.OrdinalIgnoreCase);
+        if (!dpopScheme && !scheme.Equals(DPoPDefaults.BearerAuthorizationScheme, StringComparison.OrdinalIgnoreCase))
         {
-            dpopScheme = true;
-        }
-        else if (!scheme.Equals(DPoPDefaults.BearerAuthorizationScheme, StringComparison.OrdinalIgnoreCase))
-        {
-            return false; // another scheme's credentials: not ours to judge
+            return default; // another scheme's credentials: not ours to judge
         }
 
-        ReadOnlyMemory<char> value = space < 0 ? default : header.AsMemory(space + 1).Trim(' ');
+        ReadOnlySpan<char> value = space < 0 ? [] : header.AsSpan(space + 1).Trim(' ');
         if (value.IsEmpty)
         {
-            failure = new(DPoPFailureCode.AuthorizationMalformed, $"The Authorization header has no access token after '{scheme}'; send 'Authorization: DPoP <access token>'.");
-            return true;
+            return DPoPFailures.AuthorizationEmpty(scheme);
         }
 
-        if (!IsToken68(value.Span))
+        if (!IsToken68(value))
         {
-            failure = new(DPoPFailureCode.AuthorizationMalformed, "The access token in the Authorization header has characters a token68 cannot have (RFC 9449 §7.1, RFC 7235 §2.1).");
-            return true;
+            return DPoPFailures.AuthorizationNotToken68;
         }
 
-        token = value;
-        return true;
+        return DPoPResult<AuthorizationCredentials>.Ok(new(value.ToString(), dpopScheme));
     }
 
     /// <summary>
-    /// The one DPoP proof of the request (RFC 9449 §4.3 item 1): <paramref name="proof"/> is the event's proof when it
-    /// supplied one, else the header's; null when there is none. Several headers, a comma-separated list or an empty
-    /// header are failures.
+    /// The one DPoP proof of the request (RFC 9449 §4.3 item 1): the event's <paramref name="supplied"/> proof when it
+    /// supplied one, else the header's; a null value when there is none. Several headers, a comma-separated list or an
+    /// empty header are failures.
     /// </summary>
-    public static DPoPFailure? ReadProof(HttpRequest request, int maxProofLength, ref string? proof)
+    public static DPoPResult<string?> ReadProof(HttpRequest request, int maxProofLength, string? supplied)
     {
+        string? proof = supplied;
         if (proof is null)
         {
             StringValues proofs = request.Headers[DPoPDefaults.ProofHeaderName];
             if (proofs.Count > 1)
             {
-                return new(DPoPFailureCode.ProofMultiple, FormattableString.Invariant(
-                    $"The request has {proofs.Count} DPoP headers; send exactly one DPoP proof per request."));
+                return DPoPFailures.ProofHeaders(proofs.Count);
             }
 
             proof = proofs.Count == 1 ? proofs[0] : null;
         }
 
-        if (proof is null)
-        {
-            return null;
-        }
-
         // An over-long proof is refused by the validator by its length, without this scan.
-        if (proof.Length <= maxProofLength && proof.Contains(',', StringComparison.Ordinal))
+        if (proof is not null && proof.Length <= maxProofLength && proof.Contains(',', StringComparison.Ordinal))
         {
-            return new(DPoPFailureCode.ProofMultiple,
-                "The DPoP header holds more than one value (comma-separated); send exactly one DPoP proof per request.");
+            return DPoPFailures.ProofListed;
         }
 
-        return proof.Length == 0 ? new(DPoPFailureCode.ProofMalformed, "The DPoP header is empty; it must carry a DPoP proof JWT.") : null;
+        return proof is { Length: 0 } ? DPoPFailures.ProofHeaderEmpty : DPoPResult<string?>.Ok(proof);
     }
 
     // token68 = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="

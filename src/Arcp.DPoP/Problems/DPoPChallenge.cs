@@ -1,20 +1,41 @@
+using System.Globalization;
 using System.Text;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Net.Http.Headers;
 
 namespace Arcp.DPoP;
 
 /// <summary>The <c>WWW-Authenticate: DPoP</c> challenge of a refusal (RFC 9449 §7.1, RFC 6750 §3).</summary>
 internal static class DPoPChallenge
 {
-    /// <summary>Why a request with no credentials of ours is challenged.</summary>
-    public static readonly DPoPFailure NoCredentials = new(DPoPFailureCode.NoCredentials,
-        "The request has no access token. Send 'Authorization: DPoP <access token>' and a DPoP proof in the 'DPoP' header (RFC 9449 §7.1).");
+    /// <summary>
+    /// The response headers of a refusal: a 503 (not a credential problem) gets no challenge, only when to come back
+    /// (<c>Retry-After</c>); any other gets the DPoP challenge, a Bearer one too for a request without credentials in
+    /// mode Allowed, and the next server nonce when one is required (RFC 9449 §9: every 401 carries one).
+    /// </summary>
+    public static void WriteHeaders(HttpResponse response, DPoPFailure failure, DPoPChallengeContext challenge, string allowedAlgorithms, string? nonce)
+    {
+        var options = challenge.Options;
+        if (IsUnavailable(failure))
+        {
+            response.Headers.RetryAfter = ((long)Math.Ceiling(options.ReplayCheckRetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            return;
+        }
 
-    /// <summary>Why a request refused by something other than this handler (another failure type) is challenged.</summary>
-    public static readonly DPoPFailure NotAuthenticated = new(DPoPFailureCode.TokenInvalid, "The request could not be authenticated.");
+        response.Headers.Append(HeaderNames.WWWAuthenticate, Build(challenge.Error, challenge.ErrorDescription, allowedAlgorithms));
+        if (options.Mode == DPoPMode.Allowed && failure.Code == DPoPFailureCode.NoCredentials)
+        {
+            response.Headers.Append(HeaderNames.WWWAuthenticate, DPoPDefaults.BearerAuthorizationScheme);
+        }
 
-    /// <summary>Why an authenticated request the authorization policy refuses is answered 403.</summary>
-    public static readonly DPoPFailure Forbidden = new(DPoPFailureCode.Forbidden,
-        "The access token and DPoP proof are valid, but this API's authorization policy does not allow this request (for example a missing scope or role).");
+        if (nonce is not null)
+        {
+            response.Headers[DPoPDefaults.NonceHeaderName] = nonce;
+        }
+    }
+
+    /// <summary>Whether the refusal is the service's (503), not the credentials'.</summary>
+    public static bool IsUnavailable(DPoPFailure failure) => failure.ProblemType.Status == StatusCodes.Status503ServiceUnavailable;
 
     /// <summary>RFC 9449 §7.1: <c>DPoP error="...", error_description="...", algs="..."</c>.</summary>
     public static string Build(string? error, string? errorDescription, string allowedAlgorithms)

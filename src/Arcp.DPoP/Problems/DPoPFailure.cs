@@ -33,6 +33,20 @@ public sealed class DPoPFailure
     /// <summary>For <see cref="DPoPFailureCode.BindingMismatch"/>: the thumbprint of the proof's <c>jwk</c>.</summary>
     public string? ActualJkt { get; init; }
 
+    /// <summary>
+    /// The exception behind a failure (an issuer or a store that could not be reached, a token library's reason), kept
+    /// for logs and <see cref="DPoPEvents.AuthenticationFailed"/>; never shown to the client.
+    /// </summary>
+    internal Exception? Cause { get; private init; }
+
+    /// <summary>This failure with <paramref name="cause"/> behind it (a copy: cached failures stay as they are).</summary>
+    internal DPoPFailure WithCause(Exception? cause) => cause is null ? this : new(Code, Detail)
+    {
+        ExpectedJkt = ExpectedJkt,
+        ActualJkt = ActualJkt,
+        Cause = cause,
+    };
+
     /// <inheritdoc />
     public override string ToString() => $"{ProblemType.Slug} ({Code}): {Detail}";
 }

@@ -38,17 +38,17 @@ internal sealed class DPoPAlgorithm
     [
         // RFC 8037 §3.1 "EdDSA" (the curve comes from the key) and RFC 9864 §2.2 "Ed25519" (fully specified) sign
         // the same way with the same keys; only Ed25519 is supported (Ed448 is not), so both pin crv Ed25519.
-        new("EdDSA", "OKP", default, "Ed25519", 32),
-        new("Ed25519", "OKP", default, "Ed25519", 32),
-        new("ES256", "EC", HashAlgorithmName.SHA256, "P-256", 32),
-        new("ES384", "EC", HashAlgorithmName.SHA384, "P-384", 48),
-        new("ES512", "EC", HashAlgorithmName.SHA512, "P-521", 66),
-        new("PS256", "RSA", HashAlgorithmName.SHA256, padding: RSASignaturePadding.Pss),
-        new("PS384", "RSA", HashAlgorithmName.SHA384, padding: RSASignaturePadding.Pss),
-        new("PS512", "RSA", HashAlgorithmName.SHA512, padding: RSASignaturePadding.Pss),
-        new("RS256", "RSA", HashAlgorithmName.SHA256, padding: RSASignaturePadding.Pkcs1),
-        new("RS384", "RSA", HashAlgorithmName.SHA384, padding: RSASignaturePadding.Pkcs1),
-        new("RS512", "RSA", HashAlgorithmName.SHA512, padding: RSASignaturePadding.Pkcs1),
+        new(DPoPAlgorithmNames.EdDSA, "OKP", default, "Ed25519", 32),
+        new(DPoPAlgorithmNames.Ed25519, "OKP", default, "Ed25519", 32),
+        new(DPoPAlgorithmNames.ES256, "EC", HashAlgorithmName.SHA256, "P-256", 32),
+        new(DPoPAlgorithmNames.ES384, "EC", HashAlgorithmName.SHA384, "P-384", 48),
+        new(DPoPAlgorithmNames.ES512, "EC", HashAlgorithmName.SHA512, "P-521", 66),
+        new(DPoPAlgorithmNames.PS256, "RSA", HashAlgorithmName.SHA256, padding: RSASignaturePadding.Pss),
+        new(DPoPAlgorithmNames.PS384, "RSA", HashAlgorithmName.SHA384, padding: RSASignaturePadding.Pss),
+        new(DPoPAlgorithmNames.PS512, "RSA", HashAlgorithmName.SHA512, padding: RSASignaturePadding.Pss),
+        new(DPoPAlgorithmNames.RS256, "RSA", HashAlgorithmName.SHA256, padding: RSASignaturePadding.Pkcs1),
+        new(DPoPAlgorithmNames.RS384, "RSA", HashAlgorithmName.SHA384, padding: RSASignaturePadding.Pkcs1),
+        new(DPoPAlgorithmNames.RS512, "RSA", HashAlgorithmName.SHA512, padding: RSASignaturePadding.Pkcs1),
     ];
 
     public static DPoPAlgorithm? Find(string name)

@@ -3,14 +3,41 @@ using System.Text.Json;
 namespace Arcp.DPoP;
 
 /// <summary>
-/// Reads the members of one JSON object of a proof (its header, its payload, its <c>jwk</c>), refusing duplicate
+/// Reads the JSON objects of a proof (its header, its payload, its <c>jwk</c>) member by member, refusing duplicate
 /// member names (RFC 7515 §5.2, RFC 8725 §3.1: a parser that keeps the last duplicate lets two readers see two
-/// different proofs). Excessive nesting surfaces as a <see cref="JsonException"/> from the reader.
+/// different proofs). Malformed JSON and excessive nesting are failures, never exceptions.
 /// </summary>
 internal static class JsonMembers
 {
+    private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 16 };
+
     /// <summary>Reads one member whose value the reader is positioned on; returns the failure, if any.</summary>
     public delegate DPoPFailure? MemberReader<TState>(ref Utf8JsonReader reader, string name, TState state);
+
+    /// <summary>Reads a header or payload: a JSON object and nothing after it.</summary>
+    /// <param name="json">The decoded part.</param>
+    /// <param name="part">The failures of that part.</param>
+    /// <param name="state">What the members are read into.</param>
+    /// <param name="readMember">Reads one member's value.</param>
+    public static DPoPFailure? ReadObject<TState>(ReadOnlySpan<byte> json, DPoPFailures.JsonPart part, TState state, MemberReader<TState> readMember)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(json, ReaderOptions);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return part.NotObject;
+            }
+
+            var failure = Read(ref reader, state, readMember, part.Duplicate);
+            return failure is null && reader.Read() ? part.TrailingData : failure;
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
+        {
+            // InvalidOperationException: a string that is not valid UTF-8 (found by the fuzz tests).
+            return part.NotJson;
+        }
+    }
 
     /// <summary>Reads the members of the object the reader is positioned on (its start), up to its end.</summary>
     /// <param name="reader">The reader, on a <see cref="JsonTokenType.StartObject"/>.</param>

@@ -26,24 +26,20 @@ internal sealed class ProofJwk
     /// <summary>The first private or symmetric member found (RFC 9449 §4.3 item 7: the key must be public).</summary>
     public string? PrivateMember { get; private set; }
 
-    /// <summary>Reads the JWK object the reader is positioned on; duplicate member names are refused.</summary>
-    public static ProofJwk? Read(ref Utf8JsonReader reader, out DPoPFailure? failure)
+    /// <summary>Reads the JWK object the reader is positioned on into <paramref name="header"/>; duplicate member names are refused.</summary>
+    public static DPoPFailure? Read(ref Utf8JsonReader reader, ProofHeader header)
     {
         if (reader.TokenType != JsonTokenType.StartObject)
         {
             reader.Skip();
-            failure = Invalid("the jwk header is not a JSON object");
-            return null;
+            return DPoPFailures.JwkNotObject;
         }
 
         var jwk = new ProofJwk();
-        failure = JsonMembers.Read(ref reader, jwk, ReadMember, static name => Invalid($"the jwk has the member '{name}' twice"));
-        return failure is null ? jwk : null;
+        var failure = JsonMembers.Read(ref reader, jwk, ReadMember, DPoPFailures.JwkMemberTwice);
+        header.Jwk = failure is null ? jwk : null;
+        return failure;
     }
-
-    /// <summary>The failure for a <c>jwk</c> that is not a usable public key.</summary>
-    public static DPoPFailure Invalid(string why) =>
-        new(DPoPFailureCode.ProofKeyInvalid, $"The DPoP proof's jwk is not acceptable: {why}.");
 
     private static DPoPFailure? ReadMember(ref Utf8JsonReader reader, string name, ProofJwk jwk)
     {
@@ -74,7 +70,7 @@ internal sealed class ProofJwk
     {
         if (reader.TokenType != JsonTokenType.String)
         {
-            failure = Invalid($"the jwk member '{name}' is not a string");
+            failure = DPoPFailures.JwkMemberNotString(name);
             return null;
         }
 

@@ -12,18 +12,15 @@ internal static class DPoPFirstUse
     // The key of this request's recorded proof in HttpContext.Items: an object no other code can name.
     private static readonly object RecordedProofKey = new();
 
-    private static readonly DPoPFailure Replayed = new(DPoPFailureCode.ProofReplayed,
-        "This DPoP proof was already used (same key and jti); make a new proof, with a new jti, for every request.");
-
     /// <summary>
     /// Records the proof's first use, once per request: when another DPoP scheme on the same endpoint already recorded
     /// this very proof for this request, it is not recorded again (which would read as a replay). Nothing else is
     /// skipped: each scheme checks the proof, token, binding and signature itself.
     /// </summary>
-    public static async ValueTask<DPoPRefusal> RecordAsync(
+    public static async ValueTask<DPoPFailure?> RecordAsync(
         IDPoPReplayCache replayCache, HttpContext context, DPoPOptions options, ParsedProof parsed, ILogger logger, bool mayShareRequest = true)
     {
-        string replayKey = DPoPProofValidator.ReplayKey(parsed.Jkt, parsed.Jti!);
+        string replayKey = ProofReplayKey.Of(parsed.Jkt, parsed.Jti!);
         var expiresAt = parsed.IssuedAt + options.ProofLifetime + options.ClockSkew;
 
         // The record of another scheme counts only if it keeps the proof at least as long as this scheme accepts it;
@@ -31,7 +28,7 @@ internal static class DPoPFirstUse
         if (mayShareRequest && context.Items.TryGetValue(RecordedProofKey, out var recorded) && recorded is RecordedProof earlier &&
             string.Equals(earlier.ReplayKey, replayKey, StringComparison.Ordinal) && earlier.ExpiresAt >= expiresAt)
         {
-            return DPoPRefusal.None;
+            return null;
         }
 
         bool firstUse;
@@ -43,14 +40,13 @@ internal static class DPoPFirstUse
         {
             // Fail closed: a proof whose first use cannot be recorded is never accepted.
             DPoPLog.ReplayCacheFailed(logger, context.TraceIdentifier, ex);
-            return new(new(DPoPFailureCode.ReplayCheckUnavailable, FormattableString.Invariant(
-                $"This API cannot check DPoP proofs for replay right now, so it accepts none; retry in {options.ReplayCheckRetryAfter.TotalSeconds:0} s with a new proof.")), ex);
+            return DPoPFailures.ReplayCheckUnavailable(options.ReplayCheckRetryAfter).WithCause(ex);
         }
 
         if (!firstUse)
         {
             DPoPLog.ProofReplayed(logger, parsed.Jkt, context.TraceIdentifier);
-            return new(Replayed, null);
+            return DPoPFailures.Replayed;
         }
 
         if (mayShareRequest)
@@ -58,7 +54,7 @@ internal static class DPoPFirstUse
             context.Items[RecordedProofKey] = new RecordedProof(replayKey, expiresAt); // read only by another DPoP scheme
         }
 
-        return DPoPRefusal.None;
+        return null;
     }
 
     private sealed record RecordedProof(string ReplayKey, DateTimeOffset ExpiresAt);

@@ -13,7 +13,7 @@ namespace Arcp.DPoP;
 /// </summary>
 internal static class AccessTokenValidator
 {
-    public static async ValueTask<AccessTokenResult> ValidateAsync(HttpContext context, DPoPOptions options, DPoPSchemeState state, ILogger logger, ReadOnlyMemory<char> tokenText)
+    public static async ValueTask<DPoPResult<ValidatedToken>> ValidateAsync(HttpContext context, DPoPOptions options, DPoPSchemeState state, ILogger logger, string token)
     {
         // The issuer's metadata and keys first: when they cannot be fetched and none are cached, no token can be judged,
         // and saying the token is bad would make clients throw away good tokens (issue 11 item 5).
@@ -27,19 +27,15 @@ internal static class AccessTokenValidator
             catch (Exception ex) when (ex is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
             {
                 DPoPLog.IssuerMetadataUnavailable(logger, options.MetadataAddress ?? options.Authority ?? "(configured manager)", context.TraceIdentifier, ex);
-                return AccessTokenResult.Invalid(new(DPoPFailureCode.IssuerUnavailable, FormattableString.Invariant(
-                    $"This API cannot reach its token issuer's metadata and signing keys right now, so it cannot check access tokens; retry in {options.ReplayCheckRetryAfter.TotalSeconds:0} s with the same token.")), ex);
+                return DPoPFailures.IssuerUnavailable(options.ReplayCheckRetryAfter).WithCause(ex);
             }
         }
 
         var cache = state.TokenCache;
-        if (cache is not null && keysVersion is not null && cache.TryGet(tokenText.Span, keysVersion, out var cached))
+        if (cache is not null && keysVersion is not null && cache.TryGet(token, keysVersion, out var cached))
         {
-            return AccessTokenResult.Valid(cached, fromCache: true);
+            return DPoPResult<ValidatedToken>.Ok(cached);
         }
-
-        // The token handler takes a string: made here, on a cache miss only (a slice of a whole string is that string).
-        string token = tokenText.ToString();
 
         TokenValidationResult result;
         try
@@ -57,7 +53,7 @@ internal static class AccessTokenValidator
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             DPoPLog.TokenValidationFailed(logger, context.TraceIdentifier, ex);
-            return AccessTokenResult.Invalid(new(DPoPFailureCode.TokenInvalid, "The access token could not be validated."), ex);
+            return DPoPFailures.TokenNotValidated.WithCause(ex);
         }
 
         if (!result.IsValid)
@@ -72,24 +68,20 @@ internal static class AccessTokenValidator
                 TokenSigningFailure.Describe(TryRead(token), await CurrentConfigurationAsync(context, options).ConfigureAwait(false), options.TokenValidationParameters) is { } why)
             {
                 // An algorithm or key type this API does not support, said as such rather than "unknown kid".
-                failure = new(DPoPFailureCode.TokenInvalid, why);
+                failure = DPoPFailures.TokenSigning(why);
             }
 
-            return AccessTokenResult.Invalid(failure, result.Exception);
+            return failure.WithCause(result.Exception);
         }
 
-        string? jkt = TokenConfirmation.ReadThumbprint(result.SecurityToken, out var confirmationFailure);
-        // The principal's jkt is the thumbprint the request proved, never the token's own (issue 11 item 16): removed
-        // here once, so a cached token's identity never has one.
-        var identity = result.ClaimsIdentity;
-        DPoPBinding.RemoveJktClaims(identity);
-        var validated = new ValidatedToken(identity, result.SecurityToken, jkt, confirmationFailure);
+        var confirmation = TokenConfirmation.ReadThumbprint(result.SecurityToken);
+        var validated = new ValidatedToken(result.ClaimsIdentity, result.SecurityToken, confirmation.Value, confirmation.Failure);
         if (cache is not null && keysVersion is not null)
         {
             cache.Add(token, validated, new DateTimeOffset(result.SecurityToken.ValidTo, TimeSpan.Zero), keysVersion);
         }
 
-        return AccessTokenResult.Valid(validated);
+        return DPoPResult<ValidatedToken>.Ok(validated);
     }
 
     private static async ValueTask<BaseConfiguration?> CurrentConfigurationAsync(HttpContext context, DPoPOptions options)
@@ -109,42 +101,26 @@ internal static class AccessTokenValidator
         }
     }
 
-    private static DPoPFailure Describe(Exception? exception, string token, DPoPOptions options)
+    private static DPoPFailure Describe(Exception? exception, string token, DPoPOptions options) => exception switch
     {
-        var parameters = options.TokenValidationParameters;
-        return exception switch
-        {
-            SecurityTokenExpiredException expired => new(DPoPFailureCode.TokenExpired, FormattableString.Invariant(
-                $"The access token expired at {expired.Expires:yyyy-MM-dd'T'HH:mm:ss'Z'}; get a new one.")),
-            SecurityTokenNotYetValidException notYet => new(DPoPFailureCode.TokenExpired, FormattableString.Invariant(
-                $"The access token is not valid before {notYet.NotBefore:yyyy-MM-dd'T'HH:mm:ss'Z'}; check the issuer's and this server's clocks.")),
-            SecurityTokenInvalidLifetimeException => new(DPoPFailureCode.TokenExpired, "The access token's lifetime is invalid (nbf is after exp)."),
-            SecurityTokenNoExpirationException => new(DPoPFailureCode.TokenInvalid, "The access token has no exp claim; only tokens that expire are accepted."),
-            // The configured audiences are not quoted: they are this API's configuration, not the caller's business.
-            SecurityTokenInvalidAudienceException when string.IsNullOrWhiteSpace(ReadAudience(token)) => new(DPoPFailureCode.TokenInvalid,
-                "The access token has no audience (aud); this API expects an audience it is configured for; ask for a token for this API."),
-            SecurityTokenInvalidAudienceException => new(DPoPFailureCode.TokenInvalid,
-                $"The access token's audience (aud {QuotedValue.ForDetail(ReadAudience(token))}) is not one this API accepts; ask the authorization server for a token for this API."),
-            SecurityTokenInvalidIssuerException => new(DPoPFailureCode.TokenInvalid,
-                $"The access token's issuer (iss '{QuotedValue.ForDetail(ReadClaim(token, "iss"))}') is not trusted by this API."),
-            SecurityTokenSignatureKeyNotFoundException when string.IsNullOrEmpty(ReadHeader(token, "kid")) => new(DPoPFailureCode.TokenInvalid,
-                "The access token names no key (no kid) and none of the issuer's keys verifies its signature."),
-            SecurityTokenSignatureKeyNotFoundException => new(DPoPFailureCode.TokenInvalid,
-                "The access token is signed with a key the issuer does not publish (unknown kid)."),
-            SecurityTokenInvalidSigningKeyException => new(DPoPFailureCode.TokenInvalid,
-                $"The access token is signed with a key this API does not accept for its issuer (iss '{QuotedValue.ForDetail(ReadClaim(token, "iss"))}')."),
-            SecurityTokenInvalidSignatureException => new(DPoPFailureCode.TokenInvalid, "The access token's signature is invalid."),
-            SecurityTokenInvalidTypeException => new(DPoPFailureCode.TokenInvalid,
-                $"The access token's typ '{QuotedValue.ForDetail(ReadHeader(token, "typ"))}' is not an access token type (accepted: {string.Join(", ", parameters.ValidTypes ?? [])})."),
-            SecurityTokenInvalidAlgorithmException => new(DPoPFailureCode.TokenInvalid, "The access token is signed with an algorithm this API does not accept."),
-            SecurityTokenMalformedException or ArgumentException => new(DPoPFailureCode.TokenInvalid,
-                "The access token is not a well-formed JWT (three base64url parts: header, payload, signature)."),
-            // An unreachable issuer is answered before validation (503); here the token itself is what failed.
-            InvalidOperationException or IOException or HttpRequestException => new(DPoPFailureCode.TokenInvalid,
-                "The access token could not be validated with the issuer's signing keys."),
-            _ => new(DPoPFailureCode.TokenInvalid, "The access token is invalid."),
-        };
-    }
+        SecurityTokenExpiredException expired => DPoPFailures.TokenExpired(expired.Expires),
+        SecurityTokenNotYetValidException notYet => DPoPFailures.TokenNotYetValid(notYet.NotBefore),
+        SecurityTokenInvalidLifetimeException => DPoPFailures.TokenLifetimeInvalid,
+        SecurityTokenNoExpirationException => DPoPFailures.TokenNoExpiration,
+        SecurityTokenInvalidAudienceException when string.IsNullOrWhiteSpace(ReadAudience(token)) => DPoPFailures.TokenNoAudience,
+        SecurityTokenInvalidAudienceException => DPoPFailures.TokenAudience(ReadAudience(token)),
+        SecurityTokenInvalidIssuerException => DPoPFailures.TokenIssuer(ReadClaim(token, "iss")),
+        SecurityTokenSignatureKeyNotFoundException when string.IsNullOrEmpty(ReadHeader(token, "kid")) => DPoPFailures.TokenNoKid,
+        SecurityTokenSignatureKeyNotFoundException => DPoPFailures.TokenUnknownKid,
+        SecurityTokenInvalidSigningKeyException => DPoPFailures.TokenKeyNotForIssuer(ReadClaim(token, "iss")),
+        SecurityTokenInvalidSignatureException => DPoPFailures.TokenSignatureInvalid,
+        SecurityTokenInvalidTypeException => DPoPFailures.TokenType(ReadHeader(token, "typ"), options.TokenValidationParameters.ValidTypes),
+        SecurityTokenInvalidAlgorithmException => DPoPFailures.TokenAlgorithmNotAccepted,
+        SecurityTokenMalformedException or ArgumentException => DPoPFailures.TokenMalformed,
+        // An unreachable issuer is answered before validation (503); here the token itself is what failed.
+        InvalidOperationException or IOException or HttpRequestException => DPoPFailures.TokenKeysUnusable,
+        _ => DPoPFailures.TokenInvalid,
+    };
 
     // For a failure's detail only: the token's own value of a claim or header, read without validation.
     private static string? ReadClaim(string token, string name)

@@ -51,7 +51,7 @@ internal sealed class ValidatedTokenCache
         }
 
         // Each request gets its own identity: events and the jkt claim must never change the cached one.
-        validated = entry.Token with { Identity = entry.Token.Identity.Clone() };
+        validated = entry.Token with { Identity = entry.Token.Identity.Clone(), FromCache = true };
         return true;
     }
 

@@ -39,17 +39,16 @@ public sealed class EventTests
         {
             Configure = o => o.Events.OnTokenValidated = c => { c.Success(); return Task.CompletedTask; },
         });
-        using var key = TestKey.Create();
-        string token = api.Token(key.Jkt);
+        using var agent = api.NewAgent();
 
-        string forged = new ProofBuilder(key, "POST", SecurityApi.Origin + "/orders").ForToken(token).Build(_ => new byte[64]);
-        using var unsigned = await api.Client.SendAsync(SecurityApi.Request("/orders", token, forged));
+        string forged = new ProofBuilder(agent.Key, "POST", SecurityApi.Origin + "/orders").ForToken(agent.Token).Build(_ => new byte[64]);
+        using var unsigned = await api.Client.SendAsync(SecurityApi.Request("/orders", agent.Token, forged));
         await Problem.AssertAsync(unsigned, "dpop-invalid");
 
-        string proof = SecurityApi.Proof(key, "/orders", token);
-        using var first = await api.Client.SendAsync(SecurityApi.Request("/orders", token, proof));
+        string proof = agent.Proof();
+        using var first = await api.Client.SendAsync(SecurityApi.Request("/orders", agent.Token, proof));
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
-        using var replay = await api.Client.SendAsync(SecurityApi.Request("/orders", token, proof));
+        using var replay = await api.Client.SendAsync(SecurityApi.Request("/orders", agent.Token, proof));
         var problem = await Problem.AssertAsync(replay, "dpop-invalid");
         Assert.Contains("already used", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
@@ -133,9 +132,8 @@ public sealed class EventTests
         {
             Configure = o => o.Events.OnProofValidated = c => { c.Success(); return Task.CompletedTask; },
         });
-        using var key = TestKey.Create();
-        string token = api.Token(key.Jkt);
-        using var response = await api.Client.SendAsync(SecurityApi.Request("/orders", token, SecurityApi.Proof(key, "/orders", token)));
+        using var agent = api.NewAgent();
+        using var response = await api.Client.SendAsync(agent.Request());
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
@@ -149,10 +147,9 @@ public sealed class EventTests
             Services = s => s.AddLogging(b => b.AddProvider(new FakeLoggerProvider(logs))),
         });
         using var rejected = new MetricCollector<long>(api.App.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), DPoPDefaults.MeterName, "arcp.dpop.rejected");
-        using var key = TestKey.Create();
-        string token = api.Token(key.Jkt);
+        using var agent = api.NewAgent();
 
-        using var response = await api.Client.SendAsync(SecurityApi.Request("/orders", token, SecurityApi.Proof(key, "/orders", token)));
+        using var response = await api.Client.SendAsync(agent.Request());
         var problem = await Problem.AssertAsync(response, "authentication-failed", error: "invalid_token");
         Assert.DoesNotContain("suspended", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         var measurement = Assert.Single(rejected.GetMeasurementSnapshot());
@@ -171,10 +168,9 @@ public sealed class EventTests
                 return Task.CompletedTask;
             },
         });
-        using var key = TestKey.Create();
-        string token = api.Token(key.Jkt);
+        using var agent = api.NewAgent();
 
-        using var response = await api.Client.SendAsync(SecurityApi.Request("/orders", token, SecurityApi.Proof(key, "/orders", token)));
+        using var response = await api.Client.SendAsync(agent.Request());
         var problem = await Problem.AssertAsync(response, "token-not-dpop-bound", error: "invalid_token");
         Assert.Equal("This API serves DPoP-bound tokens from the partner issuer only.", problem.GetProperty("detail").GetString());
     }

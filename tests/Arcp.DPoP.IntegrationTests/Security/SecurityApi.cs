@@ -13,8 +13,9 @@ using Microsoft.IdentityModel.Tokens;
 namespace Arcp.DPoP.IntegrationTests.Security;
 
 /// <summary>
-/// A small API protected by the DPoP handler, configured per test, with an ES256 token issuer in the test itself:
-/// POST /orders answers with the principal it saw (sub, every jkt claim, the identities' schemes).
+/// The handler's own test host (not the sample app): a minimal WebApplication on TestServer (or Kestrel) with
+/// <c>AddDPoP</c> and one endpoint, configured per test, with an ES256 token issuer in the test itself. Every path
+/// answers with the principal it saw (sub, every jkt claim, the identities' schemes).
 /// </summary>
 internal sealed class SecurityApi : IAsyncDisposable
 {
@@ -52,6 +53,9 @@ internal sealed class SecurityApi : IAsyncDisposable
         public string Schemes { get; set; } = DPoPDefaults.AuthenticationScheme;
 
         public bool UseKestrel { get; set; }
+
+        /// <summary>The authorization policy of the endpoint (added with <see cref="Services"/>), if any.</summary>
+        public string? Policy { get; set; }
 
         /// <summary>Middleware before authentication (UsePathBase...).</summary>
         public Action<WebApplication>? Pipeline { get; set; }
@@ -97,7 +101,7 @@ internal sealed class SecurityApi : IAsyncDisposable
             jkt = c.User.FindAll(DPoPDefaults.JktClaimType).Select(claim => claim.Value).ToArray(),
             identities = c.User.Identities.Count(i => i.IsAuthenticated),
             path = c.Request.Path.Value,
-        })).RequireAuthorization(new AuthorizeAttribute { AuthenticationSchemes = setup.Schemes });
+        })).RequireAuthorization(new AuthorizeAttribute { AuthenticationSchemes = setup.Schemes, Policy = setup.Policy });
 
         await app.StartAsync();
         api.App = app;
@@ -114,8 +118,9 @@ internal sealed class SecurityApi : IAsyncDisposable
         o.TokenValidationParameters.IssuerSigningKey = SigningKey;
     }
 
-    /// <summary>A token bound to <paramref name="jkt"/> (or unbound), with any claims changed by <paramref name="claims"/>.</summary>
-    public string Token(string? jkt, Action<Dictionary<string, object>>? claims = null, string audience = Audience)
+    /// <summary>A token bound to <paramref name="jkt"/> (or unbound), with any claims changed by <paramref name="claims"/>;
+    /// valid for ten minutes, or issued an hour before <paramref name="expires"/> when that is given.</summary>
+    public string Token(string? jkt, Action<Dictionary<string, object>>? claims = null, string audience = Audience, DateTime? expires = null)
     {
         var payload = new Dictionary<string, object> { ["sub"] = "agent-7" };
         if (jkt is not null)
@@ -124,18 +129,25 @@ internal sealed class SecurityApi : IAsyncDisposable
         }
 
         claims?.Invoke(payload);
-        var now = DateTime.UtcNow;
+        var now = expires?.AddHours(-1) ?? DateTime.UtcNow;
         return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
             Issuer = Issuer,
             Audience = audience,
             IssuedAt = now,
             NotBefore = now,
-            Expires = now.AddMinutes(10),
+            Expires = expires ?? now.AddMinutes(10),
             TokenType = "at+jwt",
             Claims = payload,
             SigningCredentials = new SigningCredentials(SigningKey, SecurityAlgorithms.EcdsaSha256),
         });
+    }
+
+    /// <summary>An agent with a new key of <paramref name="algorithm"/> and a token of this API's issuer bound to it.</summary>
+    public BoundAgent NewAgent(string algorithm = "ES256", Action<Dictionary<string, object>>? claims = null)
+    {
+        var key = TestKey.Create(algorithm);
+        return new BoundAgent(key, Token(key.Jkt, claims));
     }
 
     public static string Proof(TestKey key, string path, string? token, string method = "POST", string origin = Origin) =>
