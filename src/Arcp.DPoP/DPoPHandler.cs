@@ -96,7 +96,8 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
             return await FailAsync(authorizationFailure).ConfigureAwait(false);
         }
 
-        if (authorization.Value.Token is not { } token)
+        var token = authorization.Value.Token;
+        if (token.IsEmpty)
         {
             if (Logger.IsEnabled(LogLevel.Debug))
             {
@@ -206,13 +207,13 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
         return tokenValidated;
     }
 
-    private AuthenticationProperties StoreToken(AuthenticationProperties properties, string token, string? jkt)
+    private AuthenticationProperties StoreToken(AuthenticationProperties properties, ReadOnlyMemory<char> token, string? jkt)
     {
         if (Options.SaveToken)
         {
             properties.StoreTokens(
             [
-                new AuthenticationToken { Name = "access_token", Value = token },
+                new AuthenticationToken { Name = "access_token", Value = token.ToString() },
                 new AuthenticationToken { Name = "token_type", Value = jkt is null ? DPoPDefaults.BearerAuthorizationScheme : DPoPDefaults.AuthorizationScheme },
             ]);
         }
@@ -258,7 +259,7 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
 
     // Step 3: the htu's origin must be PublicOrigin or a Host the application vouches for (issue 11 item 2), then the
     // validator's checks that cost no signature, then the server nonce when one is required (RFC 9449 §9).
-    private async ValueTask<DPoPResult<ParsedProof>> CheckProofAsync(DPoPSchemeState state, string proof, string token)
+    private async ValueTask<DPoPResult<ParsedProof>> CheckProofAsync(DPoPSchemeState state, string proof, ReadOnlyMemory<char> token)
     {
         if (state.HostPolicy is not { } hostPolicy || !hostPolicy.Allows(Request.Host, Request.Scheme, Context.Connection.LocalPort))
         {
