@@ -43,6 +43,7 @@ public static class DPoPExtensions
         services.AddMetrics();
         services.TryAddSingleton<DPoPMetrics>();
         services.TryAddSingleton<DPoPSchemeStates>();
+        DPoPSchemeRegistry.In(services).Add(authenticationScheme);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IDPoPReplayCache>(sp => new InMemoryDPoPReplayCache(sp.GetRequiredService<TimeProvider>()));
         services.AddDataProtection();
