@@ -5,5 +5,10 @@ if (args is ["strictness"])
     return Arcp.DPoP.Benchmarks.Ed25519Strictness.Run();
 }
 
+if (args is ["allocations"])
+{
+    return Arcp.DPoP.Benchmarks.AllocationReport.Run();
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Arcp.DPoP.Benchmarks.ProofValidationBenchmarks).Assembly).Run(args);
 return 0;

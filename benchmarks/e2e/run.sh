@@ -174,7 +174,8 @@ dpop_files() {
 # script's key file) runs only there; the JwtBearer app runs in Development too, so both have the same middleware.
 # PublicOrigin names htu's origin, as outside Development it must. ProofLifetime 300 s: the proofs are all made
 # before the rounds and must still be fresh at the last one (the replay store then keeps every entry of the run).
-sample_env=(ASPNETCORE_ENVIRONMENT=Development DevelopmentIssuer__KeyFile="$work/issuer.pem" Authentication__Schemes__DPoP__ProofLifetime=300)
+# The development issuer (AddDevelopmentIssuer) trusts its key file; ValidIssuer names the iss the generator's tokens carry.
+sample_env=(ASPNETCORE_ENVIRONMENT=Development DevelopmentIssuer__KeyFile="$work/issuer.pem" Authentication__Schemes__DPoP__ValidIssuer=https://dev-issuer.arcp-dpop.invalid Authentication__Schemes__DPoP__ProofLifetime=300)
 
 for config in $configs; do
   echo

@@ -43,7 +43,7 @@ public sealed class AgentStory
     {
         bool ok = true;
         var register = new Uri(_api, "/agents/register");
-        var tokenEndpoint = new Uri(_api, "/dev/token");
+        var tokenEndpoint = new Uri(_api, "/dev-issuer/token");
         using var plain = new HttpClient(_transport, disposeHandler: false) { BaseAddress = _api };
         using var session = new DPoPSession(DPoPKey.Generate(_algorithm));
         using var signed = new HttpClient(new DPoPMessageHandler(session) { InnerHandler = _transport }, disposeHandler: false) { BaseAddress = _api };
@@ -53,7 +53,7 @@ public sealed class AgentStory
         _out.Step("The agent makes key A and gets a token bound to it");
         var keyA = session.Key;
         _out.Info($"key A: {keyA.Algorithm}, thumbprint (jkt) {keyA.Thumbprint}");
-        string tokenA = await session.RequestTokenAsync(plain, tokenEndpoint, [new("agent_id", "sample-agent")], cancellationToken);
+        string tokenA = await session.RequestTokenAsync(plain, tokenEndpoint, [new("client_id", "sample-agent")], cancellationToken);
         _out.Good($"token from {tokenEndpoint.AbsolutePath}, cnf.jkt {ConfirmationThumbprint(tokenA)}");
 
         _out.Step("It registers, with a fresh proof signed by key A");
@@ -98,7 +98,7 @@ public sealed class AgentStory
         }
 
         _out.Step("The fix: a new token for key B");
-        string tokenB = await session.RequestTokenAsync(plain, tokenEndpoint, [new("agent_id", "sample-agent")], cancellationToken);
+        string tokenB = await session.RequestTokenAsync(plain, tokenEndpoint, [new("client_id", "sample-agent")], cancellationToken);
         _out.Good($"new token, cnf.jkt {ConfirmationThumbprint(tokenB)} = key B {keyB.Thumbprint}");
         using (var response = await signed.PostAsync(register, null, cancellationToken))
         {
@@ -128,7 +128,7 @@ public sealed class AgentStory
         var metadata = await DPoPResourceMetadata.GetFromAsync(plain, _api, metadataUrl, cancellationToken);
         _out.Good($"protected resource metadata (RFC 9728) of {metadata.Resource}{(metadata.ResourceName is { } name ? $" ({name})" : string.Empty)}");
         _out.Info("authorization servers: " + string.Join(", ", metadata.AuthorizationServers) +
-            " (the sample's development issuer: its token endpoint is /dev/token)");
+            " (in Development the sample's own development issuer, token endpoint /dev-issuer/token)");
         _out.Info("proof algorithms: " + string.Join(' ', metadata.DPoPSigningAlgValuesSupported));
         _out.Info($"DPoP-bound tokens required: {(metadata.DPoPBoundAccessTokensRequired ? "yes" : "no")}" +
             (metadata.ScopesSupported.Count > 0 ? "; scopes: " + string.Join(' ', metadata.ScopesSupported) : string.Empty));

@@ -9,10 +9,13 @@ namespace Arcp.DPoP.SampleApi;
 
 /// <summary>
 /// Builds the sample API: <c>AddDPoP()</c> bound from configuration, the agents endpoints, and — in Development, when no
-/// issuer is configured — the development token issuer. Program.cs runs it; the sample agent hosts it in-process.
+/// issuer is configured — the development issuer. Program.cs runs it; the sample agent hosts it in-process.
 /// </summary>
 public static class SampleApiApp
 {
+    /// <summary>The development issuer's token endpoint (<c>AddDevelopmentIssuer()</c>'s default path): the one place the sample names it.</summary>
+    public const string DevelopmentTokenPath = "/dev-issuer/token";
+
     /// <summary>Builds the application.</summary>
     /// <param name="args">Command-line arguments (<c>--urls</c>, <c>--Authentication:Schemes:DPoP:...</c>).</param>
     public static WebApplication Build(string[] args)
@@ -21,20 +24,8 @@ public static class SampleApiApp
 
         // Three ways to trust an issuer, from configuration alone: Authority (OpenID Connect metadata), MetadataAddress
         // (e.g. ARCP's /.well-known/arcp-configuration), SigningKeys (shared secrets, e.g. ARCP with JWKS_ENABLED=false).
-        // With none of them, and only in Development (a fresh clone), the sample issues its own development tokens;
-        // anywhere else it refuses to start, naming the settings.
-        var dpopSection = builder.Configuration.GetSection("Authentication:Schemes:DPoP");
-        bool issuerConfigured = !string.IsNullOrEmpty(dpopSection["Authority"]) || !string.IsNullOrEmpty(dpopSection["MetadataAddress"]) ||
-            dpopSection.GetSection("SigningKeys").GetChildren().Any();
-        bool useDevelopmentIssuer = !issuerConfigured && builder.Environment.IsDevelopment();
-        if (useDevelopmentIssuer)
-        {
-            string? keyFile = builder.Configuration["DevelopmentIssuer:KeyFile"];
-            builder.Services.AddSingleton(sp => string.IsNullOrEmpty(keyFile)
-                ? new DevelopmentTokenIssuer(sp.GetRequiredService<TimeProvider>())
-                : DevelopmentTokenIssuer.FromPemFile(keyFile, sp.GetRequiredService<TimeProvider>()));
-        }
-
+        // With none of them, in Development (a fresh clone), the development issuer in Arcp.DPoP issues the tokens
+        // (POST /dev-issuer/token); anywhere else it serves nothing and, with no issuer configured, the app refuses to start.
         var authentication = builder.Services.AddAuthentication()
             .AddDPoP(options => // binds Authentication:Schemes:DPoP (Authority, Audience, Mode, ProofLifetime, RequireNonce...) first
             {
@@ -46,6 +37,14 @@ public static class SampleApiApp
                     options.ResourceMetadata.ScopesSupported.Add("agents:register");
                     options.ResourceMetadata.ScopesSupported.Add("agents:admin");
                 }
+            })
+            .AddDevelopmentIssuer(o =>
+            {
+                o.DefaultScope = "agents:register";
+                o.DefaultRoles.Add("agent"); // [Authorize(Roles = "agent")] on POST /agents/heartbeat
+
+                // DevelopmentIssuer:KeyFile: a P-256 PEM shared with another program (benchmarks/e2e's JwtBearer app).
+                o.KeyPath = builder.Configuration["DevelopmentIssuer:KeyFile"];
             });
 
         // On a web farm: one Redis for the replay cache and for the Data Protection key ring that protects nonces.
@@ -65,16 +64,6 @@ public static class SampleApiApp
                 .PersistKeysToStackExchangeRedis(() => redis.GetDatabase(), "arcp-sample:dataprotection-keys");
         }
 
-        if (useDevelopmentIssuer)
-        {
-            builder.Services.AddOptions<DPoPOptions>(DPoPDefaults.AuthenticationScheme)
-                .Configure<DevelopmentTokenIssuer>((options, issuer) =>
-                {
-                    options.TokenValidationParameters.ValidIssuer = DevelopmentTokenIssuer.Issuer;
-                    options.TokenValidationParameters.IssuerSigningKey = issuer.SigningKey;
-                });
-        }
-
         // Telemetry:ConsoleExporter=true prints the Arcp.DPoP meter (accepted, rejected by problem type, duration).
         if (builder.Configuration.GetValue<bool>("Telemetry:ConsoleExporter"))
         {
@@ -92,15 +81,6 @@ public static class SampleApiApp
         builder.Services.AddControllers().AddApplicationPart(typeof(SampleApiApp).Assembly); // also when hosted by another program
 
         var app = builder.Build();
-
-        if (useDevelopmentIssuer)
-        {
-            SampleLog.DevelopmentIssuerEnabled(app.Logger);
-        }
-        else if (!issuerConfigured)
-        {
-            SampleLog.NoIssuerConfigured(app.Logger, app.Environment.EnvironmentName);
-        }
 
         app.UseAuthentication();
         app.UseAuthorization();
@@ -126,20 +106,20 @@ public static class SampleApiApp
             app.MapOpenApi(); // /openapi/v1.json, with the DPoP security scheme on the endpoints that need it
         }
 
+        // The development issuer's token endpoint (AddDevelopmentIssuer above; it serves nothing outside Development).
+        bool development = app.Environment.IsDevelopment();
         app.MapGet("/", () => Results.Ok(new
         {
             service = "Arcp.DPoP sample API",
-            token_endpoint = useDevelopmentIssuer ? DevelopmentTokenEndpoint.Path : null,
-            try_it = useDevelopmentIssuer ? "/try-it/" : null,
+            token_endpoint = development ? DevelopmentTokenPath : null,
+            try_it = development ? "/try-it/" : null,
         }));
 
-        if (useDevelopmentIssuer)
+        if (development)
         {
-            app.MapDevelopmentTokenEndpoint();
-
             // /try-it/: an API explorer in the browser that gets a key, a token from the development issuer, and signs
             // a proof for every call (Arcp.DPoP.OpenApi; it maps nothing outside Development).
-            app.MapDPoPTryIt(tokenEndpoint: DevelopmentTokenEndpoint.Path);
+            app.MapDPoPTryIt(tokenEndpoint: DevelopmentTokenPath);
             SampleLog.TryItPage(app.Logger, "/try-it/");
         }
 

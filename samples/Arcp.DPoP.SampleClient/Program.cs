@@ -32,4 +32,4 @@ if (api is null || args.Length % 2 != 0)
     return 2;
 }
 
-return await SampleClientRun.RunAsync(api, tokenEndpoint ?? new Uri(api, "/dev/token"), clientId, Console.Out) ? 0 : 1;
+return await SampleClientRun.RunAsync(api, tokenEndpoint ?? new Uri(api, "/dev-issuer/token"), clientId, Console.Out) ? 0 : 1;

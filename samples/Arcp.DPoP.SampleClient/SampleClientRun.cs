@@ -13,7 +13,7 @@ public static class SampleClientRun
 {
     /// <summary>Runs the sample against <paramref name="api"/>; true when every call answered as it should.</summary>
     /// <param name="api">The API's base address, e.g. <c>http://127.0.0.1:5080/</c>.</param>
-    /// <param name="tokenEndpoint">The token endpoint (the sample API's development issuer: <c>/dev/token</c>).</param>
+    /// <param name="tokenEndpoint">The token endpoint (the sample API's development issuer: <c>/dev-issuer/token</c>).</param>
     /// <param name="clientId">The client id (the development issuer makes it the token's <c>sub</c>).</param>
     /// <param name="output">Where to tell what happens.</param>
     public static async Task<bool> RunAsync(Uri api, Uri tokenEndpoint, string clientId, TextWriter output)
@@ -25,7 +25,6 @@ public static class SampleClientRun
             {
                 o.TokenEndpoint = tokenEndpoint;
                 o.ClientId = clientId;
-                o.Parameters["agent_id"] = clientId; // what the sample's development issuer names the agent by
             });
         await using var provider = services.BuildServiceProvider();
         var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("api");

@@ -19,7 +19,7 @@ public static class DPoPTryItExtensions
     /// </summary>
     /// <param name="endpoints">The application's endpoints.</param>
     /// <param name="tokenEndpoint">The path of a token endpoint on this app that issues a DPoP-bound token for the
-    /// proof it gets (a development issuer), e.g. <c>/dev/token</c>; the page reads it from <c>{pattern}/config.json</c>.</param>
+    /// proof it gets (a development issuer), e.g. <c>/dev-issuer/token</c>; the page reads it from <c>{pattern}/config.json</c>.</param>
     /// <param name="pattern">Where the page is served. Default <c>/try-it</c>.</param>
     /// <param name="openApiDocument">The path of the OpenAPI document (JSON). Default <c>/openapi/v1.json</c>, where <c>MapOpenApi()</c> serves it.</param>
     /// <returns>A builder for conventions on the page's endpoints (empty outside Development).</returns>

@@ -69,10 +69,35 @@ internal static class DPoPBinding
     /// <inheritdoc cref="RemoveJktClaims(ClaimsPrincipal)"/>
     public static void RemoveJktClaims(ClaimsIdentity identity)
     {
+        if (!MayHaveJktClaim(identity))
+        {
+            return; // the usual case, found without allocating
+        }
+
         foreach (var claim in identity.FindAll(DPoPDefaults.JktClaimType).ToList())
         {
             identity.TryRemoveClaim(claim);
         }
+    }
+
+    // Case-insensitive, as ClaimsIdentity.FindAll is (CaseSensitiveClaimsIdentity's is ordinal, a subset): never says
+    // no when FindAll would find one. ClaimsIdentity hands out its list when it holds no external claims.
+    private static bool MayHaveJktClaim(ClaimsIdentity identity)
+    {
+        if (identity.Claims is not List<Claim> claims)
+        {
+            return identity.FindFirst(DPoPDefaults.JktClaimType) is not null;
+        }
+
+        foreach (var claim in claims)
+        {
+            if (string.Equals(claim.Type, DPoPDefaults.JktClaimType, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static bool FixedTimeEquals(string left, string right) =>

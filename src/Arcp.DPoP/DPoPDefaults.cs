@@ -43,4 +43,7 @@ public static class DPoPDefaults
 
     /// <summary>The name of the <see cref="System.Diagnostics.Metrics.Meter"/> the handler reports to.</summary>
     public const string MeterName = "Arcp.DPoP";
+
+    /// <summary>The name of the <see cref="System.Diagnostics.ActivitySource"/> the handler traces with: one activity per authentication.</summary>
+    public const string ActivitySourceName = "Arcp.DPoP";
 }

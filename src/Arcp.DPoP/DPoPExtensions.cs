@@ -43,6 +43,7 @@ public static class DPoPExtensions
         services.AddMetrics();
         services.TryAddSingleton<DPoPMetrics>();
         services.TryAddSingleton<DPoPSchemeStates>();
+        DPoPSchemeRegistry.In(services).Add(authenticationScheme);
         services.TryAddSingleton<ProtectedResourceMetadataEndpoint>();
         services.TryAddSingleton<IDPoPTokenRequestValidator, DPoPTokenRequestValidator>();
         services.TryAddSingleton(TimeProvider.System);

@@ -57,39 +57,58 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         long started = Stopwatch.GetTimestamp();
-        var result = await AuthenticateAsyncCore().ConfigureAwait(false);
-        State.Metrics?.Record(Scheme.Name, result, Stopwatch.GetElapsedTime(started).TotalSeconds);
+        using var activity = DPoPActivity.StartAuthenticate(Scheme.Name);
+        var result = await AuthenticateAsyncCore(activity).ConfigureAwait(false);
+        if (activity is not null)
+        {
+            DPoPActivity.Complete(activity, result, _proved);
+        }
+
+        State.Metrics?.Record(Scheme.Name, result, _proved, Stopwatch.GetElapsedTime(started).TotalSeconds);
         return result;
     }
 
+    // Whether the accepted request proved possession of the key its token is bound to (metrics' and trace's token_binding).
+    private bool _proved;
+
     // The steps, cheapest first, numbered as in docs/architecture.md and the README's "What is checked, in order".
-    private async Task<AuthenticateResult> AuthenticateAsyncCore()
+    private async ValueTask<AuthenticateResult> AuthenticateAsyncCore(Activity? activity)
     {
         // Events supply or refuse, never accept early: a Success() here does not end authentication (issue 11 item 4).
-        var messageReceived = new DPoPMessageReceivedContext(Context, Scheme, Options);
-        await Events.MessageReceived(messageReceived).ConfigureAwait(false);
-        if (await EndedByEventAsync(messageReceived.Result).ConfigureAwait(false) is { } received)
+        // An event left as it is costs nothing: its context is made only when someone handles it (issue 14).
+        DPoPMessageReceivedContext? messageReceived = null;
+        if (Events.ObservesMessageReceived)
         {
-            return received;
+            messageReceived = new DPoPMessageReceivedContext(Context, Scheme, Options);
+            await Events.MessageReceived(messageReceived).ConfigureAwait(false);
+            if (await EndedByEventAsync(messageReceived.Result).ConfigureAwait(false) is { } received)
+            {
+                return received;
+            }
         }
 
         var state = State;
 
         // 1. Authorization: DPoP <token> (RFC 9449 §7.1), or Bearer <token> from clients that send it so.
-        var authorization = DPoPCredentials.ReadAuthorization(Request, messageReceived.Token);
+        var authorization = DPoPCredentials.ReadAuthorization(Request, messageReceived?.Token);
         if (authorization.Failure is { } authorizationFailure)
         {
             return await FailAsync(authorizationFailure).ConfigureAwait(false);
         }
 
-        if (authorization.Value.Token is not { } token)
+        var token = authorization.Value.Token;
+        if (token.IsEmpty)
         {
-            DPoPLog.NoCredentials(Logger, Context.TraceIdentifier);
+            if (Logger.IsEnabled(LogLevel.Debug))
+            {
+                DPoPLog.NoCredentials(Logger, Context.TraceIdentifier); // TraceIdentifier makes a string: only when logged
+            }
+
             return AuthenticateResult.NoResult();
         }
 
         // 2. Exactly one DPoP header (RFC 9449 §4.3 item 1).
-        var proofHeader = DPoPCredentials.ReadProof(Request, Options.MaxProofLength, messageReceived.Proof);
+        var proofHeader = DPoPCredentials.ReadProof(Request, Options.MaxProofLength, messageReceived?.Proof);
         if (proofHeader.Failure is { } proofHeaderFailure)
         {
             return await FailAsync(proofHeaderFailure).ConfigureAwait(false);
@@ -106,10 +125,16 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
             }
 
             parsed = checkedProof.Value;
+            activity?.SetTag(DPoPActivity.AlgorithmTag, parsed!.Algorithm!.Name);
         }
 
         // 4. The access token itself.
         var tokenResult = await AccessTokenValidator.ValidateAsync(Context, Options, state, Logger, token).ConfigureAwait(false);
+        if (activity is not null && state.TokenCache is not null && tokenResult.Value is { } forTrace)
+        {
+            activity.SetTag(DPoPActivity.TokenCacheTag, forTrace.FromCache ? "hit" : "miss");
+        }
+
         if (tokenResult.Value is not { } validated)
         {
             return await FailAsync(tokenResult.Failure!).ConfigureAwait(false);
@@ -156,7 +181,8 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
         state.Validator.Remember(parsed);
 
         // 8. First use, last of all (RFC 9449 §11.1).
-        if (await DPoPFirstUse.RecordAsync(_replayCache, Context, Options, parsed, Logger).ConfigureAwait(false) is { } replayFailure)
+        activity?.SetTag(DPoPActivity.ReplayStoreTag, DPoPActivity.StoreKind(_replayCache));
+        if (await DPoPFirstUse.RecordAsync(_replayCache, Context, Options, parsed, Logger, state.MayShareRequests).ConfigureAwait(false) is { } replayFailure)
         {
             return await FailAsync(replayFailure).ConfigureAwait(false);
         }
@@ -181,13 +207,13 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
         return tokenValidated;
     }
 
-    private AuthenticationProperties StoreToken(AuthenticationProperties properties, string token, string? jkt)
+    private AuthenticationProperties StoreToken(AuthenticationProperties properties, ReadOnlyMemory<char> token, string? jkt)
     {
         if (Options.SaveToken)
         {
             properties.StoreTokens(
             [
-                new AuthenticationToken { Name = "access_token", Value = token },
+                new AuthenticationToken { Name = "access_token", Value = token.ToString() },
                 new AuthenticationToken { Name = "token_type", Value = jkt is null ? DPoPDefaults.BearerAuthorizationScheme : DPoPDefaults.AuthorizationScheme },
             ]);
         }
@@ -197,19 +223,24 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
 
     private async ValueTask<AuthenticateResult> SucceedAsync(ParsedProof parsed, string? jkt, ValidatedToken validated, ClaimsPrincipal principal, AuthenticationProperties properties)
     {
-        var dpopProof = parsed.ToProof();
         DPoPBinding.SetJktClaim(principal, jkt, ClaimsIssuer);
+        _proved = jkt is not null;
+        if (Events.ObservesProofValidated)
+        {
+            var proofValidated = new DPoPProofValidatedContext(Context, Scheme, Options, parsed.ToProof(), validated.SecurityToken)
+            {
+                Principal = principal,
+                Properties = properties,
+            };
+            await Events.ProofValidated(proofValidated).ConfigureAwait(false);
+            if (proofValidated.Result is { } proofEvent)
+            {
+                // Every check has run: the event may accept (its ticket is used), decline or refuse.
+                return await EndedByEventAsync(proofEvent).ConfigureAwait(false) ?? proofEvent;
+            }
 
-        var proofValidated = new DPoPProofValidatedContext(Context, Scheme, Options, dpopProof, validated.SecurityToken)
-        {
-            Principal = principal,
-            Properties = properties,
-        };
-        await Events.ProofValidated(proofValidated).ConfigureAwait(false);
-        if (proofValidated.Result is { } proofEvent)
-        {
-            // Every check has run: the event may accept (its ticket is used), decline or refuse.
-            return await EndedByEventAsync(proofEvent).ConfigureAwait(false) ?? proofEvent;
+            principal = proofValidated.Principal ?? principal;
+            properties = proofValidated.Properties;
         }
 
         if (parsed.RenewNonce)
@@ -218,13 +249,17 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
             Response.Headers[DPoPDefaults.NonceHeaderName] = await _nonceService.GetNonceAsync(Context, Scheme.Name, Options).ConfigureAwait(false);
         }
 
-        DPoPLog.Accepted(Logger, parsed.Jkt, dpopProof.Algorithm, Context.TraceIdentifier);
-        return AuthenticateResult.Success(new AuthenticationTicket(proofValidated.Principal ?? principal, proofValidated.Properties, Scheme.Name));
+        if (Logger.IsEnabled(LogLevel.Debug))
+        {
+            DPoPLog.Accepted(Logger, parsed.Jkt, parsed.Algorithm!.Name, Context.TraceIdentifier); // TraceIdentifier makes a string: only when logged
+        }
+
+        return AuthenticateResult.Success(new AuthenticationTicket(principal, properties, Scheme.Name));
     }
 
     // Step 3, shared with the token endpoint validator: the htu's origin must be PublicOrigin or a Host the application
     // vouches for (issue 11 item 2), then the validator's checks that cost no signature, then the server nonce.
-    private ValueTask<DPoPResult<ParsedProof>> CheckProofAsync(DPoPSchemeState state, string proof, string token) =>
+    private ValueTask<DPoPResult<ParsedProof>> CheckProofAsync(DPoPSchemeState state, string proof, ReadOnlyMemory<char> token) =>
         DPoPRequestProof.CheckAsync(state, Context, Scheme.Name, Options, _nonceService, proof, token);
 
     // An event's result before the last check: a failure or NoResult ends authentication, a Success() does not (issue

@@ -143,6 +143,9 @@ internal sealed class DPoPSchemeState
 
     public ValidatedTokenCache? TokenCache { get; }
 
+    /// <summary>Whether another DPoP scheme may authenticate the same request (see <see cref="DPoPSchemeRegistry"/>).</summary>
+    public bool MayShareRequests { get; init; } = true;
+
     /// <summary>Which request hosts the expected htu may be built from; null when the options allow none (startup refuses them).</summary>
     public DPoPHostPolicy? HostPolicy { get; }
 

@@ -15,14 +15,23 @@ internal sealed class DPoPSchemeStates
     private readonly IHostEnvironment? _environment;
     private readonly IOptionsMonitor<HostFilteringOptions>? _hostFiltering;
     private readonly DPoPMetrics? _metrics;
+    private readonly DPoPSchemeRegistry? _registry;
 
     public DPoPSchemeStates(IServiceProvider services)
     {
         _environment = services.GetService(typeof(IHostEnvironment)) as IHostEnvironment;
         _hostFiltering = services.GetService(typeof(IOptionsMonitor<HostFilteringOptions>)) as IOptionsMonitor<HostFilteringOptions>;
         _metrics = services.GetService(typeof(DPoPMetrics)) as DPoPMetrics;
+        _registry = services.GetService(typeof(DPoPSchemeRegistry)) as DPoPSchemeRegistry;
     }
 
+    // Looked up first: GetValue's factory captures the scheme, a closure per request even when the state exists.
     public DPoPSchemeState Get(string scheme, DPoPOptions options) =>
-        _states.GetValue(options, o => new DPoPSchemeState(scheme, o, DPoPHostPolicy.Resolve(o, _environment, _hostFiltering?.CurrentValue), _metrics));
+        _states.TryGetValue(options, out var state) ? state : Create(scheme, options);
+
+    private DPoPSchemeState Create(string scheme, DPoPOptions options) =>
+        _states.GetValue(options, o => new DPoPSchemeState(scheme, o, DPoPHostPolicy.Resolve(o, _environment, _hostFiltering?.CurrentValue), _metrics)
+        {
+            MayShareRequests = _registry?.MayShareRequests(scheme) ?? true,
+        });
 }

@@ -148,8 +148,8 @@ public sealed class TryItPageTests : IAsyncLifetime
         Assert.Equal(api.Origin + "/try-it/", page.Url);
         await page.WaitForSelectorAsync("#document-status[data-ready='true']");
         await page.WaitForSelectorAsync("#algorithm[data-ready='true']");
-        Assert.Equal("/dev/token", await page.TextContentAsync("#token-endpoint"));
-        Assert.Equal(0, await page.Locator(".operation[data-path='/dev/token']").CountAsync()); // step 2 calls it, not a card
+        Assert.Equal("/dev-issuer/token", await page.TextContentAsync("#token-endpoint"));
+        Assert.Equal(0, await page.Locator(".operation[data-path='/dev-issuer/token']").CountAsync()); // step 2 calls it, not a card
         Assert.Equal("true", await page.GetAttributeAsync(".operation[data-path='/agents/register']", "data-dpop"));
         return page;
     }

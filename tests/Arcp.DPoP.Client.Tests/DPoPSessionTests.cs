@@ -10,7 +10,7 @@ namespace Arcp.DPoP.Client.Tests;
 public sealed class DPoPSessionTests
 {
     private static readonly Uri Register = new(SampleApi.BaseAddress, "/agents/register");
-    private static readonly Uri TokenEndpoint = new(SampleApi.BaseAddress, "/dev/token");
+    private static readonly Uri TokenEndpoint = new(SampleApi.BaseAddress, "/dev-issuer/token");
 
     [Fact]
     public async Task A_session_gets_a_bound_token_and_signs_every_request()
@@ -19,7 +19,7 @@ public sealed class DPoPSessionTests
         using var transport = api.Transport();
         using var session = new DPoPSession();
         using var plain = new HttpClient(transport, disposeHandler: false);
-        string token = await session.RequestTokenAsync(plain, TokenEndpoint, [new("agent_id", "agent-1")]);
+        string token = await session.RequestTokenAsync(plain, TokenEndpoint, [new("client_id", "agent-1")]);
         Assert.Equal(token, session.AccessToken);
 
         using var client = new HttpClient(new DPoPMessageHandler(session) { InnerHandler = transport }, disposeHandler: false);
@@ -77,8 +77,8 @@ public sealed class DPoPSessionTests
         await using var api = new SampleApi { RequireNonce = true };
         using var transport = api.Transport();
         using var session = new DPoPSession();
-        using var plain = new HttpClient(transport, disposeHandler: false);
-        api.IssueTokenTo(session);
+        // The token endpoint asks for nonces too (the same nonce service): the token comes from the issuer service instead.
+        session.SetAccessToken(api.Issuer.CreateToken("agent-1", session.Key.Thumbprint, audience: "arcp-api"));
         int afterToken = transport.Count;
         transport.Bodies.Clear();
 
@@ -100,7 +100,7 @@ public sealed class DPoPSessionTests
         await using var api = new SampleApi { RequireNonce = true };
         using var transport = api.Transport();
         using var session = new DPoPSession();
-        session.SetAccessToken(api.Issuer.CreateToken("unbound", "arcp-api", jkt: null, TimeSpan.FromMinutes(5)));
+        session.SetAccessToken(api.Issuer.CreateToken("unbound", jkt: null, lifetime: TimeSpan.FromMinutes(5), audience: "arcp-api"));
 
         using var client = new HttpClient(new DPoPMessageHandler(session) { InnerHandler = transport }, disposeHandler: false);
         using var first = await client.PostAsync(Register, null);
@@ -122,8 +122,8 @@ public sealed class DPoPSessionTests
         await using var api = new SampleApi { RequireNonce = true, ExtraServices = s => s.AddSingleton<IDPoPNonceService, RejectingNonceService>() };
         using var transport = api.Transport();
         using var session = new DPoPSession();
-        using var plain = new HttpClient(transport, disposeHandler: false);
-        api.IssueTokenTo(session);
+        // The token endpoint asks for nonces too (the same nonce service): the token comes from the issuer service instead.
+        session.SetAccessToken(api.Issuer.CreateToken("agent-1", session.Key.Thumbprint, audience: "arcp-api"));
         int afterToken = transport.Count;
 
         using var client = new HttpClient(new DPoPMessageHandler(session) { InnerHandler = transport }, disposeHandler: false);

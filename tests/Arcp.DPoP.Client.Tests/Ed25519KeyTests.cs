@@ -10,7 +10,7 @@ namespace Arcp.DPoP.Client.Tests;
 public sealed class Ed25519KeyTests
 {
     private static readonly Uri Register = new(SampleApi.BaseAddress, "/agents/register");
-    private static readonly Uri TokenEndpoint = new(SampleApi.BaseAddress, "/dev/token");
+    private static readonly Uri TokenEndpoint = new(SampleApi.BaseAddress, "/dev-issuer/token");
 
     private static readonly Lazy<JsonDocument> Vectors = new(() =>
         JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Vectors", "rfc9449.json"))));
@@ -119,7 +119,7 @@ public sealed class Ed25519KeyTests
         using var transport = api.Transport();
         using var session = new DPoPSession(DPoPKey.Generate(algorithm));
         using var plain = new HttpClient(transport, disposeHandler: false);
-        string token = await session.RequestTokenAsync(plain, TokenEndpoint, [new("agent_id", "agent-ed")]);
+        string token = await session.RequestTokenAsync(plain, TokenEndpoint, [new("client_id", "agent-ed")]);
         Assert.Equal(session.Key.Thumbprint, JsonDocument.Parse(Base64Url.DecodeFromChars(token.Split('.')[1])).RootElement.GetProperty("cnf").GetProperty("jkt").GetString());
 
         using var client = new HttpClient(new DPoPMessageHandler(session) { InnerHandler = transport }, disposeHandler: false);

@@ -13,7 +13,7 @@ public sealed class InteropTests : IClassFixture<NodeInterop>
 {
     private const string Htu = "https://api.example.com/agents/register";
     private static readonly Uri Register = new(SampleApi.BaseAddress, "/agents/register");
-    private static readonly Uri TokenEndpoint = new(SampleApi.BaseAddress, "/dev/token");
+    private static readonly Uri TokenEndpoint = new(SampleApi.BaseAddress, "/dev-issuer/token");
 
     private readonly NodeInterop _node;
 

@@ -1,5 +1,5 @@
+using Arcp.DPoP.Testing;
 using System.Net;
-using Arcp.DPoP.SampleApi;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -135,7 +135,7 @@ public sealed class RedirectTests
     [MemberData(nameof(Wirings))]
     public async Task A_same_origin_redirect_is_followed_with_a_fresh_proof_for_the_new_URL(string wiring)
     {
-        using var issuer = new DevelopmentTokenIssuer(TimeProvider.System);
+        using var issuer = new TestTokenIssuer(TimeProvider.System);
         await using var api = await LoopbackServer.StartAsync(
             (_, app) =>
             {
@@ -153,7 +153,7 @@ public sealed class RedirectTests
                     o.Audience = "arcp-api";
                     o.PublicOrigin = $"http://127.0.0.1:{port}";
                     o.RequireNonce = true;
-                    o.TokenValidationParameters.ValidIssuer = DevelopmentTokenIssuer.Issuer;
+                    o.TokenValidationParameters.ValidIssuer = TestTokenIssuer.Issuer;
                     o.TokenValidationParameters.IssuerSigningKey = issuer.SigningKey;
                 });
                 services.AddAuthorization();

@@ -10,7 +10,7 @@ namespace Arcp.DPoP.Client.Tests;
 public sealed class RequestBodyTests
 {
     private static readonly Uri Register = new(SampleApi.BaseAddress, "/agents/register");
-    private static readonly Uri TokenEndpoint = new(SampleApi.BaseAddress, "/dev/token");
+    private static readonly Uri TokenEndpoint = new(SampleApi.BaseAddress, "/dev-issuer/token");
 
     /// <summary>A forward-only stream of a given size that counts what was read from it.</summary>
     private sealed class ForwardOnlyStream(int length) : Stream
@@ -88,7 +88,7 @@ public sealed class RequestBodyTests
         using var session = new DPoPSession();
         using (var plain = new HttpClient(transport, disposeHandler: false))
         {
-            api.IssueTokenTo(session);
+            await session.RequestTokenAsync(plain, TokenEndpoint);
         }
 
         int afterToken = transport.Count;
@@ -111,7 +111,7 @@ public sealed class RequestBodyTests
         using var session = new DPoPSession();
         using (var plain = new HttpClient(transport, disposeHandler: false))
         {
-            api.IssueTokenTo(session);
+            await session.RequestTokenAsync(plain, TokenEndpoint);
         }
 
         transport.Bodies.Clear();

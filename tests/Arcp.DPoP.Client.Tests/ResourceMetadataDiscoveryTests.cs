@@ -30,7 +30,6 @@ public sealed class ResourceMetadataDiscoveryTests
 
         var metadata = await DPoPResourceMetadata.GetAsync(http, SampleApi.BaseAddress);
         Assert.Equal(SampleApi.BaseAddress, metadata.Resource);
-        Assert.Equal([Arcp.DPoP.SampleApi.DevelopmentTokenIssuer.Issuer], metadata.AuthorizationServers);
         Assert.Equal(Arcp.DPoP.DPoPOptions.DefaultAllowedAlgorithms, metadata.DPoPSigningAlgValuesSupported);
         Assert.True(metadata.DPoPBoundAccessTokensRequired);
         Assert.Equal(["header"], metadata.BearerMethodsSupported);

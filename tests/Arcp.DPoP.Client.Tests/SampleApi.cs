@@ -24,14 +24,7 @@ public sealed class SampleApi : WebApplicationFactory<Program>
     /// <summary>The transport to the in-process server, counting what goes through it.</summary>
     public CountingHandler Transport() => new() { InnerHandler = Server.CreateHandler() };
 
-    public Arcp.DPoP.SampleApi.DevelopmentTokenIssuer Issuer => Services.GetRequiredService<Arcp.DPoP.SampleApi.DevelopmentTokenIssuer>();
-
-    /// <summary>
-    /// Gives the session a token bound to its key straight from the issuer, without a token request: with RequireNonce
-    /// the token endpoint (same origin, same scheme) would already hand the client the nonce the API asks for.
-    /// </summary>
-    public void IssueTokenTo(Arcp.DPoP.Client.DPoPSession session) =>
-        session.SetAccessToken(Issuer.CreateToken("nonce-agent", "arcp-api", session.Key.Thumbprint, TimeSpan.FromMinutes(10)));
+    public Arcp.DPoP.Development.DPoPDevelopmentIssuer Issuer => Services.GetRequiredService<Arcp.DPoP.Development.DPoPDevelopmentIssuer>();
 }
 
 /// <summary>Counts the requests that reach the server and keeps their bodies.</summary>

@@ -24,7 +24,7 @@ public sealed class SampleClientTests
         var api = new Uri(host.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First());
         using var output = new StringWriter();
 
-        bool ok = await SampleClientRun.RunAsync(api, new Uri(api, "/dev/token"), "sample-client", output);
+        bool ok = await SampleClientRun.RunAsync(api, new Uri(api, "/dev-issuer/token"), "sample-client", output);
 
         string story = output.ToString();
         Assert.True(ok, story);

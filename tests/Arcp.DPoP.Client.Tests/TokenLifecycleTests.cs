@@ -385,8 +385,8 @@ public sealed class TokenLifecycleTests
             .ConfigurePrimaryHttpMessageHandler(() => api.Server.CreateHandler())
             .AddDPoP(o =>
             {
-                o.TokenEndpoint = new Uri(SampleApi.BaseAddress, "/dev/token");
-                o.Parameters["agent_id"] = "lifecycle-agent";
+                o.TokenEndpoint = new Uri(SampleApi.BaseAddress, "/dev-issuer/token");
+                o.ClientId = "lifecycle-agent";
             });
         services.AddHttpClient(DPoPTokenManager.TokenHttpClientName).ConfigurePrimaryHttpMessageHandler(() => transport);
         await using var provider = services.BuildServiceProvider();
@@ -401,8 +401,8 @@ public sealed class TokenLifecycleTests
             Assert.Contains(provider.GetRequiredKeyedService<DPoPSession>("arcp").Key.Thumbprint, body, StringComparison.Ordinal);
         }
 
-        // One token request for both calls; with RequireNonce the token endpoint answers it use_dpop_nonce first and the
-        // client retries once with the nonce (RFC 9449 §8), which the API then accepts too (same origin, same scheme).
+        // One token for both calls; with RequireNonce the token endpoint first answers use_dpop_nonce (RFC 9449 §8) and
+        // the client retries once with its nonce.
         Assert.Equal(requireNonce ? 2 : 1, transport.Count);
     }
 }

@@ -81,7 +81,7 @@ public sealed class ConfiguredSampleTests
         using var client = factory.CreateClient();
         using var key = TestKey.Create();
 
-        string unbound = factory.Issuer.CreateToken("legacy", "arcp-api", jkt: null, TimeSpan.FromMinutes(5));
+        string unbound = factory.Issuer.CreateToken("legacy", jkt: null, lifetime: TimeSpan.FromMinutes(5), audience: "arcp-api");
         using var bearer = await client.SendAsync(SampleApiFactory.Request(HttpMethod.Post, Register, unbound, null, "Bearer"));
         Assert.Equal(HttpStatusCode.OK, bearer.StatusCode);
 

@@ -129,7 +129,7 @@ public sealed class DPoPEndToEndTests : IClassFixture<SampleApiFactory>
     {
         using var client = _factory.CreateClient();
         using var key = TestKey.Create();
-        string unbound = _factory.Issuer.CreateToken("plain", "arcp-api", jkt: null, TimeSpan.FromMinutes(5));
+        string unbound = _factory.Issuer.CreateToken("plain", jkt: null, lifetime: TimeSpan.FromMinutes(5), audience: "arcp-api");
 
         using var asDPoP = await SendAsync(client, key, unbound);
         var problem = await Problem.AssertAsync(asDPoP, "token-not-dpop-bound", error: "invalid_token");
@@ -263,13 +263,13 @@ public sealed class DPoPEndToEndTests : IClassFixture<SampleApiFactory>
         var p1 = await Problem.AssertAsync(r1, "authentication-failed", error: "invalid_token");
         Assert.Contains("signature", p1.GetProperty("detail").GetString(), StringComparison.Ordinal);
 
-        string otherAudience = _factory.Issuer.CreateToken("a", "some-other-api", key.Jkt, TimeSpan.FromMinutes(5));
+        string otherAudience = _factory.Issuer.CreateToken("a", key.Jkt, lifetime: TimeSpan.FromMinutes(5), audience: "some-other-api");
         using var r2 = await SendAsync(client, key, otherAudience);
         var p2 = await Problem.AssertAsync(r2, "authentication-failed", error: "invalid_token");
         Assert.Contains("some-other-api", p2.GetProperty("detail").GetString(), StringComparison.Ordinal); // the caller's own aud
         Assert.DoesNotContain("arcp-api", p2.GetProperty("detail").GetString(), StringComparison.Ordinal); // never the accepted ones (issue 11 item 16)
 
-        string expired = _factory.Issuer.CreateToken("a", "arcp-api", key.Jkt, TimeSpan.FromMinutes(10), issuedAt: DateTimeOffset.UtcNow.AddHours(-1));
+        string expired = _factory.Issuer.CreateToken("a", key.Jkt, lifetime: TimeSpan.FromMinutes(10), audience: "arcp-api", issuedAt: DateTimeOffset.UtcNow.AddHours(-1));
         using var r3 = await SendAsync(client, key, expired);
         var p3 = await Problem.AssertAsync(r3, "authentication-failed", error: "invalid_token");
         Assert.Contains("expired", p3.GetProperty("detail").GetString(), StringComparison.Ordinal);
@@ -283,7 +283,7 @@ public sealed class DPoPEndToEndTests : IClassFixture<SampleApiFactory>
     {
         using var client = _factory.CreateClient();
         using var key = TestKey.Create();
-        using var foreignIssuer = new Arcp.DPoP.SampleApi.DevelopmentTokenIssuer(TimeProvider.System);
+        using var foreignIssuer = new Arcp.DPoP.Testing.TestTokenIssuer(TimeProvider.System);
         string foreign = foreignIssuer.CreateToken("intruder", "arcp-api", key.Jkt, TimeSpan.FromMinutes(5));
         using var response = await SendAsync(client, key, foreign);
         await Problem.AssertAsync(response, "authentication-failed", error: "invalid_token");
@@ -348,7 +348,7 @@ public sealed class DPoPEndToEndTests : IClassFixture<SampleApiFactory>
         if (kind == "offcurve")
         {
             // Bound to the off-curve key itself, so the binding (checked before the signature) passes and the key import is what refuses it.
-            token = _factory.Issuer.CreateToken("a", "arcp-api", JwkThumbprint.Compute(OffCurve(key).ToJsonString()), TimeSpan.FromMinutes(5));
+            token = _factory.Issuer.CreateToken("a", JwkThumbprint.Compute(OffCurve(key).ToJsonString()), lifetime: TimeSpan.FromMinutes(5), audience: "arcp-api");
         }
 
         string proof = HostileProof(kind, key, token);

@@ -1,23 +1,16 @@
-using Arcp.DPoP.SampleApi;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-
 namespace Arcp.DPoP.IntegrationTests;
 
-/// <summary>Instances of the sample API that share one Redis and one token issuer, as a web farm behind a load balancer does.</summary>
+/// <summary>
+/// Instances of the sample API that share one Redis and one development issuer key file, as a web farm behind a load
+/// balancer shares its issuer: a token one instance issued is accepted by every other.
+/// </summary>
 internal static class FarmFactory
 {
-    public static SampleApiFactory Instance(RedisServer redis, DevelopmentTokenIssuer issuer, bool requireNonce = false)
+    public static SampleApiFactory Instance(RedisServer redis, string issuerKeyFile, bool requireNonce = false)
     {
-        var factory = new SampleApiFactory
-        {
-            ExtraServices = services =>
-            {
-                services.RemoveAll<DevelopmentTokenIssuer>();
-                services.AddSingleton(issuer);
-            },
-        };
+        var factory = new SampleApiFactory();
         factory.Settings["ConnectionStrings:Redis"] = redis.Configuration;
+        factory.Settings["DevelopmentIssuer:KeyFile"] = issuerKeyFile;
         if (requireNonce)
         {
             factory.Settings["Authentication:Schemes:DPoP:RequireNonce"] = "true";
@@ -25,4 +18,7 @@ internal static class FarmFactory
 
         return factory;
     }
+
+    /// <summary>A key file path in a new temporary folder (the issuer makes the key there on first use).</summary>
+    public static string NewKeyFile() => Path.Combine(Directory.CreateTempSubdirectory("arcp-dpop-farm-").FullName, "signing-key.pem");
 }

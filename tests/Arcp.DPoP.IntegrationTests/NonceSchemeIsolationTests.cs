@@ -1,5 +1,4 @@
 using System.Net;
-using Arcp.DPoP.SampleApi;
 using Arcp.DPoP.Testing;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
@@ -21,7 +20,7 @@ public sealed class NonceSchemeIsolationTests
     [Fact]
     public async Task A_nonce_issued_by_scheme_A_is_refused_by_scheme_B()
     {
-        using var issuer = new DevelopmentTokenIssuer(TimeProvider.System);
+        using var issuer = new TestTokenIssuer(TimeProvider.System);
         await using var app = await StartAsync(issuer);
         using var client = app.GetTestClient();
         using var key = TestKey.Create();
@@ -51,7 +50,7 @@ public sealed class NonceSchemeIsolationTests
         await Problem.AssertAsync(refusedA, "dpop-invalid", error: "use_dpop_nonce");
     }
 
-    private static async Task<WebApplication> StartAsync(DevelopmentTokenIssuer issuer)
+    private static async Task<WebApplication> StartAsync(TestTokenIssuer issuer)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseTestServer();
@@ -68,11 +67,11 @@ public sealed class NonceSchemeIsolationTests
         return app;
     }
 
-    private static void Configure(DPoPOptions options, DevelopmentTokenIssuer issuer)
+    private static void Configure(DPoPOptions options, TestTokenIssuer issuer)
     {
         options.Audience = Audience;
         options.RequireNonce = true;
-        options.TokenValidationParameters.ValidIssuer = DevelopmentTokenIssuer.Issuer;
+        options.TokenValidationParameters.ValidIssuer = TestTokenIssuer.Issuer;
         options.TokenValidationParameters.IssuerSigningKey = issuer.SigningKey;
     }
 

@@ -1,5 +1,4 @@
 using System.Net;
-using Arcp.DPoP.SampleApi;
 using Arcp.DPoP.Testing;
 
 namespace Arcp.DPoP.IntegrationTests;
@@ -9,20 +8,20 @@ public sealed class RedisOutageTests : IAsyncLifetime
 {
     private const string Register = "/agents/register";
     private readonly RedisServer _redis = new();
-    private readonly DevelopmentTokenIssuer _issuer = new(TimeProvider.System);
+    private readonly string _issuerKeyFile = FarmFactory.NewKeyFile();
 
     public Task InitializeAsync() => _redis.StartAsync();
 
     public async Task DisposeAsync()
     {
         await _redis.StopAsync();
-        _issuer.Dispose();
+        Directory.Delete(Path.GetDirectoryName(_issuerKeyFile)!, recursive: true);
     }
 
     [Fact]
     public async Task Redis_down_means_503_problems_and_no_acceptance_then_200_again_when_it_returns()
     {
-        await using var factory = FarmFactory.Instance(_redis, _issuer);
+        await using var factory = FarmFactory.Instance(_redis, _issuerKeyFile);
         using var client = factory.CreateClient();
         using var key = TestKey.Create();
         string token = await factory.GetTokenAsync(client, key);

@@ -1,5 +1,4 @@
 using System.Net;
-using Arcp.DPoP.SampleApi;
 using Arcp.DPoP.StackExchangeRedis;
 using Arcp.DPoP.Testing;
 using Microsoft.AspNetCore.Authorization;
@@ -21,7 +20,7 @@ internal sealed class ReplayStoreHost : IAsyncDisposable
 {
     public const string Path = "/agents/me";
 
-    private readonly DevelopmentTokenIssuer _issuer = new(TimeProvider.System);
+    private readonly TestTokenIssuer _issuer = new(TimeProvider.System);
     private readonly TestKey _key = TestKey.Create();
     private readonly string _token;
 
@@ -42,12 +41,12 @@ internal sealed class ReplayStoreHost : IAsyncDisposable
         builder.WebHost.UseTestServer();
         builder.Logging.ClearProviders();
         builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
-        DevelopmentTokenIssuer? issuer = null;
+        TestTokenIssuer? issuer = null;
         builder.Services.AddAuthentication()
             .AddDPoP(o =>
             {
                 o.Audience = "arcp-api";
-                o.TokenValidationParameters.ValidIssuer = DevelopmentTokenIssuer.Issuer;
+                o.TokenValidationParameters.ValidIssuer = TestTokenIssuer.Issuer;
                 o.TokenValidationParameters.IssuerSigningKey = issuer!.SigningKey;
             })
             .AddDPoPRedisReplayCache(o =>

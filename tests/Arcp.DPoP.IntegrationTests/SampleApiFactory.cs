@@ -1,4 +1,4 @@
-using Arcp.DPoP.SampleApi;
+using Arcp.DPoP.Development;
 using Arcp.DPoP.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -9,7 +9,7 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Arcp.DPoP.IntegrationTests;
 
-/// <summary>The sample API in process, with its development issuer, and helpers that act as a DPoP client.</summary>
+/// <summary>The sample API in process, with the development issuer, and helpers that act as a DPoP client.</summary>
 public class SampleApiFactory : WebApplicationFactory<Program>
 {
     public Dictionary<string, string?> Settings { get; } = new();
@@ -44,20 +44,20 @@ public class SampleApiFactory : WebApplicationFactory<Program>
         });
     }
 
-    public DevelopmentTokenIssuer Issuer => Services.GetRequiredService<DevelopmentTokenIssuer>();
+    /// <summary>The development issuer the sample trusts in Development (Arcp.DPoP's AddDevelopmentIssuer).</summary>
+    public DPoPDevelopmentIssuer Issuer => Services.GetRequiredService<DPoPDevelopmentIssuer>();
 
     public DateTimeOffset Now => Clock?.GetUtcNow() ?? DateTimeOffset.UtcNow;
 
-    /// <summary>Gets a token bound to <paramref name="key"/> from the sample's development token endpoint.</summary>
-    /// <remarks>With RequireNonce the endpoint asks for its nonce first (use_dpop_nonce, RFC 9449 §8): one retry with it.</remarks>
+    /// <summary>Gets a token bound to <paramref name="key"/> from the development issuer's token endpoint (RFC 9449 §5).</summary>
     public async Task<string> GetTokenAsync(HttpClient client, TestKey key, string? agentId = null)
     {
+        // RFC 9449 §8: with RequireNonce the token endpoint answers use_dpop_nonce first; the second proof carries its nonce.
         string? nonce = null;
-        HttpResponseMessage response;
-        while (true)
+        for (int attempt = 0; ; attempt++)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, "/dev/token");
-            var proof = new ProofBuilder(key, "POST", Origin + "/dev/token").At(Now);
+            using var request = new HttpRequestMessage(HttpMethod.Post, TokenPath);
+            var proof = new ProofBuilder(key, "POST", Origin + TokenPath).At(Now);
             if (nonce is not null)
             {
                 proof.Payload["nonce"] = nonce;
@@ -66,27 +66,26 @@ public class SampleApiFactory : WebApplicationFactory<Program>
             request.Headers.Add("DPoP", proof.Build());
             if (agentId is not null)
             {
-                request.Content = new FormUrlEncodedContent([new("agent_id", agentId)]);
+                request.Content = new FormUrlEncodedContent([new("client_id", agentId)]);
             }
 
-            response = await client.SendAsync(request);
-            if (nonce is null && response.StatusCode == System.Net.HttpStatusCode.BadRequest && response.Headers.TryGetValues("DPoP-Nonce", out var nonces))
+            using var response = await client.SendAsync(request);
+            string body = await response.Content.ReadAsStringAsync();
+            if (attempt == 0 && body.Contains("use_dpop_nonce", StringComparison.Ordinal))
             {
-                nonce = nonces.Single();
-                response.Dispose();
+                nonce = response.Headers.GetValues("DPoP-Nonce").Single();
                 continue;
             }
 
-            break;
+            Assert.True(response.IsSuccessStatusCode, body);
+            using var json = System.Text.Json.JsonDocument.Parse(body);
+            Assert.Equal("DPoP", json.RootElement.GetProperty("token_type").GetString());
+            return json.RootElement.GetProperty("access_token").GetString()!;
         }
-
-        using var _ = response;
-        string body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, body);
-        using var json = System.Text.Json.JsonDocument.Parse(body);
-        Assert.Equal("DPoP", json.RootElement.GetProperty("token_type").GetString());
-        return json.RootElement.GetProperty("access_token").GetString()!;
     }
+
+    /// <summary>The development issuer's token endpoint.</summary>
+    public const string TokenPath = "/dev-issuer/token";
 
     public ProofBuilder Proof(TestKey key, string method, string path, string? token) =>
         new ProofBuilder(key, method, Origin + path).At(Now).ForToken(token);

@@ -40,7 +40,7 @@ public sealed class TryItPageServerTests
         Assert.Contains("crypto.subtle.generateKey(spec.generate, false", await script.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
         using var configuration = JsonDocument.Parse(await client.GetStringAsync("/try-it/config.json"));
-        Assert.Equal("/dev/token", configuration.RootElement.GetProperty("tokenEndpoint").GetString());
+        Assert.Equal("/dev-issuer/token", configuration.RootElement.GetProperty("tokenEndpoint").GetString());
         Assert.Equal("/openapi/v1.json", configuration.RootElement.GetProperty("openApiDocument").GetString());
 
         // The page is not part of the API it explores.

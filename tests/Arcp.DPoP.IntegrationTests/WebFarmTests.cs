@@ -1,5 +1,4 @@
 using System.Net;
-using Arcp.DPoP.SampleApi;
 using Arcp.DPoP.Testing;
 using StackExchange.Redis;
 
@@ -10,7 +9,7 @@ public sealed class WebFarmTests : IClassFixture<RedisServer>, IAsyncLifetime
 {
     private const string Register = "/agents/register";
     private readonly RedisServer _redis;
-    private readonly DevelopmentTokenIssuer _issuer = new(TimeProvider.System);
+    private readonly string _issuerKeyFile = FarmFactory.NewKeyFile();
     private SampleApiFactory _one = null!;
     private SampleApiFactory _two = null!;
     private HttpClient _client1 = null!;
@@ -23,8 +22,8 @@ public sealed class WebFarmTests : IClassFixture<RedisServer>, IAsyncLifetime
 
     public Task InitializeAsync()
     {
-        _one = FarmFactory.Instance(_redis, _issuer);
-        _two = FarmFactory.Instance(_redis, _issuer);
+        _one = FarmFactory.Instance(_redis, _issuerKeyFile);
+        _two = FarmFactory.Instance(_redis, _issuerKeyFile);
         _client1 = _one.CreateClient();
         _client2 = _two.CreateClient();
         return Task.CompletedTask;
@@ -36,7 +35,7 @@ public sealed class WebFarmTests : IClassFixture<RedisServer>, IAsyncLifetime
         _client2.Dispose();
         await _one.DisposeAsync();
         await _two.DisposeAsync();
-        _issuer.Dispose();
+        Directory.Delete(Path.GetDirectoryName(_issuerKeyFile)!, recursive: true);
     }
 
     [Fact]
@@ -95,8 +94,8 @@ public sealed class WebFarmTests : IClassFixture<RedisServer>, IAsyncLifetime
     [Fact]
     public async Task A_nonce_issued_by_one_instance_is_accepted_by_the_other()
     {
-        await using var one = FarmFactory.Instance(_redis, _issuer, requireNonce: true);
-        await using var two = FarmFactory.Instance(_redis, _issuer, requireNonce: true);
+        await using var one = FarmFactory.Instance(_redis, _issuerKeyFile, requireNonce: true);
+        await using var two = FarmFactory.Instance(_redis, _issuerKeyFile, requireNonce: true);
         using var client1 = one.CreateClient();
         using var client2 = two.CreateClient();
         using var key = TestKey.Create();

@@ -112,6 +112,17 @@ public sealed class DPoPProofValidatorTests : ProofValidatorTestBase
     }
 
     [Fact]
+    public void A_duplicate_claim_spelled_with_a_JSON_escape_is_still_a_duplicate()
+    {
+        // Member names are matched as constants when written plainly (issue 14); an escaped spelling is the same name.
+        var builder = Proof();
+        builder.RawPayload = builder.Payload.ToJsonString().TrimEnd('}') + ",\"h\\u0074m\":\"GET\"}";
+        var failure = Fails(builder.Build());
+        Assert.Equal(DPoPFailureCode.ProofMalformed, failure.Code);
+        Assert.Contains("'htm' twice", failure.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Duplicate_jwk_members_are_refused()
     {
         var jwk = Key.PublicJwk();

@@ -19,7 +19,7 @@ using Microsoft.IdentityModel.Tokens;
 //       one bearer token (no cnf), repeated on <count> lines.
 //   ProofGenerator dpop <issuer pem> <request url> <count> <file>...
 //       a new agent key and one token bound to it (cnf.jkt); each file gets <count> distinct proofs for POST <url>.
-const string Issuer = "https://dev-issuer.arcp-dpop.invalid"; // the sample's DevelopmentTokenIssuer.Issuer
+const string Issuer = "https://dev-issuer.arcp-dpop.invalid"; // the sample accepts it as ValidIssuer (run.sh), beside its development issuer
 const string Audience = "arcp-api";
 
 try

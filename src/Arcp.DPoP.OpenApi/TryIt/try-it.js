@@ -229,7 +229,7 @@
     const url = sameOriginUrl(state.config.tokenEndpoint);
     const form = new URLSearchParams({ grant_type: 'client_credentials' });
     const agentId = $('agent-id').value.trim();
-    if (agentId) form.set('agent_id', agentId);
+    if (agentId) form.set('client_id', agentId); // RFC 6749 §2.3.1; the development issuer makes it the token's sub
     const requestLine = `POST ${url.pathname}`;
     try {
       const result = await sendWithProof('token', 'POST', url, { body: form }, null);

@@ -27,11 +27,11 @@ internal sealed class DPoPMetrics
     }
 
     /// <summary>Counts one authentication: accepted (DPoP-bound or plain bearer) or refused by the handler; a NoResult is not counted.</summary>
-    public void Record(string scheme, AuthenticateResult result, double seconds)
+    public void Record(string scheme, AuthenticateResult result, bool proved, double seconds)
     {
         if (result.Succeeded)
         {
-            Accepted(scheme, result.Principal.HasClaim(c => c.Type == DPoPDefaults.JktClaimType), seconds);
+            Accepted(scheme, proved, seconds); // what the handler knows, not a search of the principal's claims
         }
         else if (result.Failure is DPoPAuthenticationException refused)
         {

@@ -19,7 +19,7 @@ public class DPoPEvents
     /// (<see cref="DPoPMessageReceivedContext.Proof"/>) from elsewhere, refuse (<c>Fail</c>) or decline (<c>NoResult</c>).
     /// <c>Success()</c> here does not authenticate: every check still runs on the token and proof.
     /// </summary>
-    public Func<DPoPMessageReceivedContext, Task> OnMessageReceived { get; set; } = context => Task.CompletedTask;
+    public Func<DPoPMessageReceivedContext, Task> OnMessageReceived { get; set; } = NoMessageReceived;
 
     /// <summary>
     /// Raised when the access token has been validated, before the proof's binding, signature and first use are checked.
@@ -27,13 +27,13 @@ public class DPoPEvents
     /// <c>Success()</c> the event's principal and properties are used, and the binding, signature and replay checks
     /// still run.
     /// </summary>
-    public Func<DPoPTokenValidatedContext, Task> OnTokenValidated { get; set; } = context => Task.CompletedTask;
+    public Func<DPoPTokenValidatedContext, Task> OnTokenValidated { get; set; } = NoTokenValidated;
 
     /// <summary>
     /// Raised when the proof, its binding to the token and its first use have all been checked: <c>Success()</c> with
     /// another ticket, <c>Fail</c> or <c>NoResult</c> are all honoured here.
     /// </summary>
-    public Func<DPoPProofValidatedContext, Task> OnProofValidated { get; set; } = context => Task.CompletedTask;
+    public Func<DPoPProofValidatedContext, Task> OnProofValidated { get; set; } = NoProofValidated;
 
     /// <summary>
     /// Raised when a request is refused, with the failure that says why. It may replace the failure (<c>Fail</c>) or
@@ -46,6 +46,19 @@ public class DPoPEvents
 
     /// <summary>Raised before the 403 problem document is written.</summary>
     public Func<DPoPForbiddenContext, Task> OnForbidden { get; set; } = context => Task.CompletedTask;
+
+    // The defaults of the three events raised on every accepted request: while an application leaves one as it is, the
+    // handler skips making its context (issue 14: no per-request work nobody observes). A subclass may override the
+    // virtual methods, so only the DPoPEvents type itself can be known to do nothing.
+    private static readonly Func<DPoPMessageReceivedContext, Task> NoMessageReceived = static _ => Task.CompletedTask;
+    private static readonly Func<DPoPTokenValidatedContext, Task> NoTokenValidated = static _ => Task.CompletedTask;
+    private static readonly Func<DPoPProofValidatedContext, Task> NoProofValidated = static _ => Task.CompletedTask;
+
+    internal bool ObservesMessageReceived => GetType() != typeof(DPoPEvents) || !ReferenceEquals(OnMessageReceived, NoMessageReceived);
+
+    internal bool ObservesTokenValidated => GetType() != typeof(DPoPEvents) || !ReferenceEquals(OnTokenValidated, NoTokenValidated);
+
+    internal bool ObservesProofValidated => GetType() != typeof(DPoPEvents) || !ReferenceEquals(OnProofValidated, NoProofValidated);
 
     /// <summary>Invokes <see cref="OnMessageReceived"/>.</summary>
     /// <param name="context">The context.</param>

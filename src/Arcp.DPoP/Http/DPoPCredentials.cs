@@ -18,7 +18,7 @@ internal static class DPoPCredentials
     {
         if (!string.IsNullOrEmpty(supplied))
         {
-            return DPoPResult<AuthorizationCredentials>.Ok(new(supplied, dpopScheme: true));
+            return DPoPResult<AuthorizationCredentials>.Ok(new(supplied.AsMemory(), dpopScheme: true));
         }
 
         StringValues values = request.Headers.Authorization;
@@ -41,18 +41,18 @@ internal static class DPoPCredentials
             return default; // another scheme's credentials: not ours to judge
         }
 
-        ReadOnlySpan<char> value = space < 0 ? [] : header.AsSpan(space + 1).Trim(' ');
+        ReadOnlyMemory<char> value = space < 0 ? default : header.AsMemory(space + 1).Trim(' ');
         if (value.IsEmpty)
         {
             return DPoPFailures.AuthorizationEmpty(scheme);
         }
 
-        if (!IsToken68(value))
+        if (!IsToken68(value.Span))
         {
             return DPoPFailures.AuthorizationNotToken68;
         }
 
-        return DPoPResult<AuthorizationCredentials>.Ok(new(value.ToString(), dpopScheme));
+        return DPoPResult<AuthorizationCredentials>.Ok(new(value, dpopScheme));
     }
 
     /// <summary>

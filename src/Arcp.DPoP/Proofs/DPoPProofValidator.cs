@@ -87,7 +87,7 @@ public sealed class DPoPProofValidator
 
     private DPoPProofValidationResult ValidateCore(string proof, string httpMethod, string expectedHtu, string? accessToken)
     {
-        var parsed = Parse(proof, httpMethod, expectedHtu, accessToken);
+        var parsed = Parse(proof, httpMethod, expectedHtu, accessToken?.AsMemory());
         if (parsed.Value is not { } checkedProof)
         {
             return DPoPProofValidationResult.Fail(parsed.Failure!);
@@ -110,7 +110,7 @@ public sealed class DPoPProofValidator
     /// <param name="httpMethod">The request method.</param>
     /// <param name="expectedHtu">The request URI already normalised by <see cref="HtuNormalizer"/>.</param>
     /// <param name="accessToken">The access token, if any.</param>
-    internal DPoPResult<ParsedProof> Parse(string? proof, string httpMethod, string expectedHtu, string? accessToken)
+    internal DPoPResult<ParsedProof> Parse(string? proof, string httpMethod, string expectedHtu, ReadOnlyMemory<char>? accessToken)
     {
         if (string.IsNullOrEmpty(proof))
         {

@@ -10,7 +10,7 @@ namespace Arcp.DPoP;
 internal static class DPoPRequestProof
 {
     public static async ValueTask<DPoPResult<ParsedProof>> CheckAsync(
-        DPoPSchemeState state, HttpContext context, string scheme, DPoPOptions options, IDPoPNonceService nonces, string proof, string? token)
+        DPoPSchemeState state, HttpContext context, string scheme, DPoPOptions options, IDPoPNonceService nonces, string proof, ReadOnlyMemory<char>? token)
     {
         var request = context.Request;
         if (state.HostPolicy is not { } hostPolicy || !hostPolicy.Allows(request.Host, request.Scheme, context.Connection.LocalPort))

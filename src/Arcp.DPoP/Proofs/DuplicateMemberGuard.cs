@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Arcp.DPoP;
 
 /// <summary>
@@ -10,19 +12,18 @@ namespace Arcp.DPoP;
 /// </remarks>
 internal struct DuplicateMemberGuard
 {
-    // Proof headers, payloads and JWKs have a handful of members: those never allocate a set.
+    // Proof headers, payloads and JWKs have a handful of members: those are kept in the struct itself, no allocation.
     private const int ListLimit = 8;
 
     private readonly IEqualityComparer<string>? _comparer;
-    private List<string>? _names;
+    private Names _names;
+    private int _count;
     private HashSet<string>? _set;
 
     /// <summary>A guard comparing names with <paramref name="comparer"/> (tests count its calls); ordinal by default.</summary>
     public DuplicateMemberGuard(IEqualityComparer<string>? comparer)
     {
         _comparer = comparer;
-        _names = null;
-        _set = null;
     }
 
     public bool Add(string name)
@@ -33,23 +34,34 @@ internal struct DuplicateMemberGuard
         }
 
         var comparer = _comparer ?? StringComparer.Ordinal;
-        _names ??= new List<string>(ListLimit);
-        foreach (string existing in _names)
+        for (int i = 0; i < _count; i++)
         {
-            if (comparer.Equals(existing, name))
+            if (comparer.Equals(_names[i], name))
             {
                 return false;
             }
         }
 
-        if (_names.Count < ListLimit)
+        if (_count < ListLimit)
         {
-            _names.Add(name);
+            _names[_count++] = name;
             return true;
         }
 
-        _set = new HashSet<string>(_names, comparer) { name };
-        _names = null;
+        _set = new HashSet<string>(comparer);
+        foreach (string existing in _names)
+        {
+            _set.Add(existing);
+        }
+
+        _set.Add(name);
+        _names = default;
         return true;
+    }
+
+    [InlineArray(ListLimit)]
+    private struct Names
+    {
+        private string _element;
     }
 }

@@ -49,7 +49,7 @@ internal static class JsonMembers
         var seen = new DuplicateMemberGuard();
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            string name = reader.GetString()!;
+            string name = (reader.ValueIsEscaped ? null : Known(reader.ValueSpan)) ?? reader.GetString()!;
             if (!seen.Add(name))
             {
                 return duplicate(QuotedValue.ForDetail(name));
@@ -65,4 +65,41 @@ internal static class JsonMembers
 
         return null;
     }
+
+    /// <summary>
+    /// The names proofs use, as constant strings: every proof's claims and header are read without a string made per
+    /// member name (issue 14). Any other name, or one written with escapes, is read as a new string.
+    /// </summary>
+    private static string? Known(ReadOnlySpan<byte> name) => name.Length switch
+    {
+        1 => name[0] switch
+        {
+            (byte)'x' => "x",
+            (byte)'y' => "y",
+            (byte)'n' => "n",
+            (byte)'e' => "e",
+            (byte)'d' => "d",
+            (byte)'p' => "p",
+            (byte)'q' => "q",
+            (byte)'k' => "k",
+            _ => null,
+        },
+        2 => name.SequenceEqual("dp"u8) ? "dp" : name.SequenceEqual("dq"u8) ? "dq" : name.SequenceEqual("qi"u8) ? "qi" : null,
+        3 => name.SequenceEqual("jti"u8) ? "jti"
+            : name.SequenceEqual("htm"u8) ? "htm"
+            : name.SequenceEqual("htu"u8) ? "htu"
+            : name.SequenceEqual("iat"u8) ? "iat"
+            : name.SequenceEqual("ath"u8) ? "ath"
+            : name.SequenceEqual("typ"u8) ? "typ"
+            : name.SequenceEqual("alg"u8) ? "alg"
+            : name.SequenceEqual("jwk"u8) ? "jwk"
+            : name.SequenceEqual("kty"u8) ? "kty"
+            : name.SequenceEqual("crv"u8) ? "crv"
+            : name.SequenceEqual("kid"u8) ? "kid"
+            : name.SequenceEqual("oth"u8) ? "oth"
+            : null,
+        4 => name.SequenceEqual("crit"u8) ? "crit" : null,
+        5 => name.SequenceEqual("nonce"u8) ? "nonce" : null,
+        _ => null,
+    };
 }

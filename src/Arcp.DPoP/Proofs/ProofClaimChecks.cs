@@ -10,7 +10,7 @@ namespace Arcp.DPoP;
 internal static class ProofClaimChecks
 {
     /// <summary>Null when every claim fits the request; sets <see cref="ParsedProof.IssuedAt"/>.</summary>
-    public static DPoPFailure? Check(ParsedProof parsed, string httpMethod, string expectedHtu, string? accessToken, ProofPolicy policy)
+    public static DPoPFailure? Check(ParsedProof parsed, string httpMethod, string expectedHtu, ReadOnlyMemory<char>? accessToken, ProofPolicy policy)
     {
         if (parsed.NonStringClaim is not null)
         {
@@ -79,7 +79,7 @@ internal static class ProofClaimChecks
                 return DPoPFailures.AthMissing;
             }
 
-            if (!AthMatches(parsed.Ath, accessToken))
+            if (!AthMatches(parsed.Ath, accessToken.Value.Span))
             {
                 return DPoPFailures.AthMismatch;
             }
@@ -118,7 +118,7 @@ internal static class ProofClaimChecks
         return null;
     }
 
-    private static bool AthMatches(string ath, string accessToken)
+    private static bool AthMatches(string ath, ReadOnlySpan<char> accessToken)
     {
         if (ath.Length != 43)
         {

@@ -7,7 +7,7 @@ namespace Arcp.DPoP;
 /// <summary>SHA-256 of a string's UTF-8 bytes, without allocating for the usual sizes (tokens, proofs).</summary>
 internal static class TextHash
 {
-    public static void Sha256(string text, Span<byte> hash)
+    public static void Sha256(ReadOnlySpan<char> text, Span<byte> hash)
     {
         int max = Encoding.UTF8.GetMaxByteCount(text.Length);
         byte[]? rented = null;

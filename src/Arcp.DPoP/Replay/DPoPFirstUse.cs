@@ -18,14 +18,14 @@ internal static class DPoPFirstUse
     /// skipped: each scheme checks the proof, token, binding and signature itself.
     /// </summary>
     public static async ValueTask<DPoPFailure?> RecordAsync(
-        IDPoPReplayCache replayCache, HttpContext context, DPoPOptions options, ParsedProof parsed, ILogger logger)
+        IDPoPReplayCache replayCache, HttpContext context, DPoPOptions options, ParsedProof parsed, ILogger logger, bool mayShareRequest = true)
     {
         string replayKey = ProofReplayKey.Of(parsed.Jkt, parsed.Jti!);
         var expiresAt = parsed.IssuedAt + options.ProofLifetime + options.ClockSkew;
 
         // The record of another scheme counts only if it keeps the proof at least as long as this scheme accepts it;
         // otherwise the proof could be replayed here after the shorter entry expired.
-        if (context.Items.TryGetValue(RecordedProofKey, out var recorded) && recorded is RecordedProof earlier &&
+        if (mayShareRequest && context.Items.TryGetValue(RecordedProofKey, out var recorded) && recorded is RecordedProof earlier &&
             string.Equals(earlier.ReplayKey, replayKey, StringComparison.Ordinal) && earlier.ExpiresAt >= expiresAt)
         {
             return null;
@@ -49,7 +49,11 @@ internal static class DPoPFirstUse
             return DPoPFailures.Replayed;
         }
 
-        context.Items[RecordedProofKey] = new RecordedProof(replayKey, expiresAt);
+        if (mayShareRequest)
+        {
+            context.Items[RecordedProofKey] = new RecordedProof(replayKey, expiresAt); // read only by another DPoP scheme
+        }
+
         return null;
     }
 

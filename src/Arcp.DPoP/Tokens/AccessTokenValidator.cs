@@ -13,7 +13,7 @@ namespace Arcp.DPoP;
 /// </summary>
 internal static class AccessTokenValidator
 {
-    public static async ValueTask<DPoPResult<ValidatedToken>> ValidateAsync(HttpContext context, DPoPOptions options, DPoPSchemeState state, ILogger logger, string token)
+    public static async ValueTask<DPoPResult<ValidatedToken>> ValidateAsync(HttpContext context, DPoPOptions options, DPoPSchemeState state, ILogger logger, ReadOnlyMemory<char> tokenText)
     {
         // The issuer's metadata and keys first: when they cannot be fetched and none are cached, no token can be judged,
         // and saying the token is bad would make clients throw away good tokens (issue 11 item 5).
@@ -32,10 +32,13 @@ internal static class AccessTokenValidator
         }
 
         var cache = state.TokenCache;
-        if (cache is not null && keysVersion is not null && cache.TryGet(token, keysVersion, out var cached))
+        if (cache is not null && keysVersion is not null && cache.TryGet(tokenText.Span, keysVersion, out var cached))
         {
             return DPoPResult<ValidatedToken>.Ok(cached);
         }
+
+        // The token handler takes a string: made here, on a cache miss only (a slice of a whole string is that string).
+        string token = tokenText.ToString();
 
         TokenValidationResult result;
         try
@@ -75,7 +78,11 @@ internal static class AccessTokenValidator
         }
 
         var confirmation = TokenConfirmation.ReadThumbprint(result.SecurityToken);
-        var validated = new ValidatedToken(result.ClaimsIdentity, result.SecurityToken, confirmation.Value, confirmation.Failure);
+        // The principal's jkt is the thumbprint the request proved, never the token's own (issue 11 item 16): removed
+        // here once, so a cached token's identity never has one.
+        var identity = result.ClaimsIdentity;
+        DPoPBinding.RemoveJktClaims(identity);
+        var validated = new ValidatedToken(identity, result.SecurityToken, confirmation.Value, confirmation.Failure);
         if (cache is not null && keysVersion is not null)
         {
             cache.Add(token, validated, new DateTimeOffset(result.SecurityToken.ValidTo, TimeSpan.Zero), keysVersion);

@@ -8,4 +8,8 @@ namespace Arcp.DPoP;
 /// <c>cnf</c> at all has neither <see cref="Jkt"/> nor <see cref="ConfirmationFailure"/>; a <c>cnf</c> this API cannot
 /// check has <see cref="ConfirmationFailure"/>, and is refused in every mode.
 /// </summary>
-internal sealed record ValidatedToken(ClaimsIdentity Identity, SecurityToken SecurityToken, string? Jkt, DPoPFailure? ConfirmationFailure);
+internal sealed record ValidatedToken(ClaimsIdentity Identity, SecurityToken SecurityToken, string? Jkt, DPoPFailure? ConfirmationFailure)
+{
+    /// <summary>Whether this request's copy came from the validated-token cache (for the trace).</summary>
+    public bool FromCache { get; init; }
+}

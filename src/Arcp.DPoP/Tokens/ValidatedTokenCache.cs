@@ -29,11 +29,12 @@ internal sealed class ValidatedTokenCache
 
     public int Count => _entries.Count;
 
-    public bool TryGet(string token, object keysVersion, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ValidatedToken? validated)
+    public bool TryGet(ReadOnlySpan<char> token, object keysVersion, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ValidatedToken? validated)
     {
         validated = null;
         Synchronize(keysVersion);
-        if (!_entries.TryGetValue(TokenHash.Of(token), out var entry))
+        var key = TokenHash.Of(token);
+        if (!_entries.TryGetValue(key, out var entry))
         {
             return false;
         }
@@ -45,12 +46,12 @@ internal sealed class ValidatedTokenCache
 
         if (entry.ExpiresAt <= Now)
         {
-            _entries.TryRemove(new KeyValuePair<TokenHash, Entry>(TokenHash.Of(token), entry));
+            _entries.TryRemove(new KeyValuePair<TokenHash, Entry>(key, entry));
             return false;
         }
 
         // Each request gets its own identity: events and the jkt claim must never change the cached one.
-        validated = entry.Token with { Identity = entry.Token.Identity.Clone() };
+        validated = entry.Token with { Identity = entry.Token.Identity.Clone(), FromCache = true };
         return true;
     }
 
@@ -101,7 +102,7 @@ internal sealed class ValidatedTokenCache
     /// <summary>SHA-256 of the token: the key, so the cache holds no token text.</summary>
     private readonly record struct TokenHash(ulong A, ulong B, ulong C, ulong D)
     {
-        public static TokenHash Of(string token)
+        public static TokenHash Of(ReadOnlySpan<char> token)
         {
             Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
             TextHash.Sha256(token, hash);

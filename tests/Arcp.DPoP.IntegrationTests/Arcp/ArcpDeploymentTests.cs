@@ -100,7 +100,7 @@ public sealed class ArcpDeploymentTests
 
         // The issuer was reached through ARCP's discovery document (JWKS modes), and the development issuer is off.
         Assert.True(mode == "HS256" || issuer.JwksRequests > 0);
-        using var devToken = await client.PostAsync("/dev/token", null);
+        using var devToken = await client.PostAsync("/dev-issuer/token", null);
         Assert.Equal(HttpStatusCode.NotFound, devToken.StatusCode);
     }
 

@@ -54,6 +54,51 @@ public sealed class EventTests
     }
 
     [Fact]
+    public async Task Events_of_a_DPoPEvents_subclass_are_raised_on_an_accepted_request()
+    {
+        // The handler skips the contexts of events left as they are (issue 14); an override must never be skipped.
+        var events = new CountingEvents();
+        await using var api = await SecurityApi.StartAsync(new() { Configure = o => o.Events = events });
+        using var key = TestKey.Create();
+        string token = api.Token(key.Jkt);
+
+        using var response = await api.Client.SendAsync(SecurityApi.Request("/orders", token, SecurityApi.Proof(key, "/orders", token)));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal((1, 1, 1), (events.MessageReceivedCount, events.TokenValidatedCount, events.ProofValidatedCount));
+        Assert.Equal(key.Jkt, events.ProvedJkt);
+    }
+
+    private sealed class CountingEvents : DPoPEvents
+    {
+        public int MessageReceivedCount { get; private set; }
+
+        public int TokenValidatedCount { get; private set; }
+
+        public int ProofValidatedCount { get; private set; }
+
+        public string? ProvedJkt { get; private set; }
+
+        public override Task MessageReceived(DPoPMessageReceivedContext context)
+        {
+            MessageReceivedCount++;
+            return base.MessageReceived(context);
+        }
+
+        public override Task TokenValidated(DPoPTokenValidatedContext context)
+        {
+            TokenValidatedCount++;
+            return base.TokenValidated(context);
+        }
+
+        public override Task ProofValidated(DPoPProofValidatedContext context)
+        {
+            ProofValidatedCount++;
+            ProvedJkt = context.Proof.Jkt;
+            return base.ProofValidated(context);
+        }
+    }
+
+    [Fact]
     public async Task Success_in_MessageReceived_does_not_authenticate_a_request_without_credentials()
     {
         await using var api = await SecurityApi.StartAsync(new()

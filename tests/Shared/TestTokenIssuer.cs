@@ -2,16 +2,14 @@ using System.Security.Cryptography;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
-namespace Arcp.DPoP.SampleApi;
+namespace Arcp.DPoP.Testing;
 
 /// <summary>
-/// DEVELOPMENT ONLY. An in-process token issuer with an in-memory ES256 key that is made anew at every start,
-/// so the sample runs from a fresh clone with nothing else installed. It is used only in Development and only when no
-/// issuer is configured (<c>Authentication:Schemes:DPoP:Authority</c>, <c>MetadataAddress</c> or <c>SigningKeys</c>).
-/// With <c>DevelopmentIssuer:KeyFile</c> (a PKCS#8 PEM P-256 private key) it signs with that key instead, so another
-/// program can trust the same issuer (benchmarks/e2e compares against plain JwtBearer).
+/// A test token issuer with an in-memory ES256 key, for tests that host their own API with
+/// <c>TokenValidationParameters.IssuerSigningKey = issuer.SigningKey</c> (not the development issuer of Arcp.DPoP,
+/// which the sample API uses; this was the sample's private issuer before it).
 /// </summary>
-public sealed class DevelopmentTokenIssuer : IDisposable
+public sealed class TestTokenIssuer : IDisposable
 {
     /// <summary>The <c>iss</c> of the tokens it issues.</summary>
     public const string Issuer = "https://dev-issuer.arcp-dpop.invalid";
@@ -22,12 +20,12 @@ public sealed class DevelopmentTokenIssuer : IDisposable
 
     /// <summary>Creates the issuer with a fresh key.</summary>
     /// <param name="timeProvider">The clock for iat/exp.</param>
-    public DevelopmentTokenIssuer(TimeProvider timeProvider)
+    public TestTokenIssuer(TimeProvider timeProvider)
         : this(ECDsa.Create(ECCurve.NamedCurves.nistP256), timeProvider, keyIdFromThumbprint: false)
     {
     }
 
-    private DevelopmentTokenIssuer(ECDsa key, TimeProvider timeProvider, bool keyIdFromThumbprint)
+    private TestTokenIssuer(ECDsa key, TimeProvider timeProvider, bool keyIdFromThumbprint)
     {
         _key = key;
         _timeProvider = timeProvider;
@@ -43,7 +41,7 @@ public sealed class DevelopmentTokenIssuer : IDisposable
     /// <summary>Creates the issuer with the P-256 private key in a PEM file (PKCS#8 or SEC 1).</summary>
     /// <param name="path">The PEM file.</param>
     /// <param name="timeProvider">The clock for iat/exp.</param>
-    public static DevelopmentTokenIssuer FromPemFile(string path, TimeProvider timeProvider)
+    public static TestTokenIssuer FromPemFile(string path, TimeProvider timeProvider)
     {
         var key = ECDsa.Create();
         try
@@ -54,7 +52,7 @@ public sealed class DevelopmentTokenIssuer : IDisposable
                 throw new InvalidOperationException($"DevelopmentIssuer:KeyFile '{path}' is not a P-256 key.");
             }
 
-            return new DevelopmentTokenIssuer(key, timeProvider, keyIdFromThumbprint: true);
+            return new TestTokenIssuer(key, timeProvider, keyIdFromThumbprint: true);
         }
         catch
         {
