@@ -290,7 +290,7 @@ public sealed class DevelopmentIssuerTests : IDisposable
     }
 
     [Fact]
-    public async Task With_RequireNonce_the_token_endpoint_asks_for_its_own_nonce()
+    public async Task With_RequireNonce_the_token_endpoint_asks_for_the_schemes_nonce_which_the_API_shares()
     {
         await using var factory = Sample();
         factory.Settings[P + "RequireNonce"] = "true";
@@ -299,19 +299,32 @@ public sealed class DevelopmentIssuerTests : IDisposable
 
         using var first = await SendProofAsync(client, new ProofBuilder(key, "POST", "http://localhost" + SampleApiFactory.TokenPath).Build());
         await AssertErrorAsync(first, "use_dpop_nonce", "nonce");
-        string nonce = first.Headers.GetValues("DPoP-Nonce").Single();
+        Assert.Single(first.Headers.GetValues("DPoP-Nonce"));
 
-        // The API's nonce is not the token endpoint's (RFC 9449 §8: each server its own).
+        // A nonce that is not the server's is refused, with a new one to use.
+        var forged = new ProofBuilder(key, "POST", "http://localhost" + SampleApiFactory.TokenPath);
+        forged.Payload["nonce"] = "not-a-nonce-of-this-server";
+        using var refused = await SendProofAsync(client, forged.Build());
+        Assert.Single(refused.Headers.GetValues("DPoP-Nonce"));
+        await AssertErrorAsync(refused, "use_dpop_nonce", "nonce");
+
+        // One application, one origin, one nonce (RFC 9449 §8 allows it): the nonce the API hands out in its challenge
+        // is good at the token endpoint, and the token endpoint's at the API.
         using var apiChallenge = await client.PostAsync(Register, null);
         string apiNonce = apiChallenge.Headers.GetValues("DPoP-Nonce").Single();
         var withApiNonce = new ProofBuilder(key, "POST", "http://localhost" + SampleApiFactory.TokenPath);
         withApiNonce.Payload["nonce"] = apiNonce;
-        await AssertErrorAsync(await SendProofAsync(client, withApiNonce.Build()), "use_dpop_nonce", "nonce");
+        using var second = await SendProofAsync(client, withApiNonce.Build());
+        string body = await second.Content.ReadAsStringAsync();
+        Assert.True(second.StatusCode == HttpStatusCode.OK, body);
+        string token = JsonDocument.Parse(body).RootElement.GetProperty("access_token").GetString()!;
 
-        var withNonce = new ProofBuilder(key, "POST", "http://localhost" + SampleApiFactory.TokenPath);
-        withNonce.Payload["nonce"] = nonce;
-        using var second = await SendProofAsync(client, withNonce.Build());
-        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        using var again = await SendProofAsync(client, new ProofBuilder(key, "POST", "http://localhost" + SampleApiFactory.TokenPath).Build());
+        string tokenEndpointNonce = again.Headers.GetValues("DPoP-Nonce").Single();
+        var atApi = factory.Proof(key, "POST", Register, token);
+        atApi.Payload["nonce"] = tokenEndpointNonce;
+        using var registered = await client.SendAsync(SampleApiFactory.Request(HttpMethod.Post, Register, token, atApi.Build()));
+        Assert.NotEqual(HttpStatusCode.Unauthorized, registered.StatusCode);
     }
 
     [Fact]
