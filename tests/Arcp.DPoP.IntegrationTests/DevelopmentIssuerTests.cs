@@ -64,6 +64,31 @@ public sealed class DevelopmentIssuerTests : IDisposable
     }
 
     [Fact]
+    public async Task The_APIs_RFC_9728_document_names_the_development_issuer_as_its_metadata_and_tokens_do()
+    {
+        await using var factory = Sample();
+        using var client = factory.CreateClient();
+        using var key = TestKey.Create();
+
+        // RFC 9728 §2: authorization_servers holds the issuer identifier for the origin the client used...
+        using var document = await client.GetAsync("/.well-known/oauth-protected-resource");
+        Assert.Equal(HttpStatusCode.OK, document.StatusCode);
+        var resource = JsonDocument.Parse(await document.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(["http://localhost/dev-issuer"], Strings(resource, "authorization_servers"));
+
+        // ... which is the issuer of its RFC 8414 metadata (§3.3) and the iss of the tokens its token endpoint issues.
+        using var metadata = await client.GetAsync("/.well-known/oauth-authorization-server/dev-issuer");
+        Assert.Equal("http://localhost/dev-issuer", JsonDocument.Parse(await metadata.Content.ReadAsStringAsync()).RootElement.GetProperty("issuer").GetString());
+        Assert.Equal("http://localhost/dev-issuer", new JsonWebToken(await factory.GetTokenAsync(client, key)).Issuer);
+
+        // Another origin the API serves gets that origin's issuer (PublicOrigin unset, Host vouched for by AllowedHosts).
+        using var at127 = new HttpRequestMessage(HttpMethod.Get, "/.well-known/oauth-protected-resource");
+        at127.Headers.Host = "127.0.0.1";
+        using var other = await client.SendAsync(at127);
+        Assert.Equal(["http://127.0.0.1/dev-issuer"], Strings(JsonDocument.Parse(await other.Content.ReadAsStringAsync()).RootElement, "authorization_servers"));
+    }
+
+    [Fact]
     public async Task The_jwks_holds_the_key_that_signs_the_tokens()
     {
         await using var factory = Sample();

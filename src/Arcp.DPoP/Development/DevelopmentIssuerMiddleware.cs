@@ -316,9 +316,7 @@ internal sealed partial class DevelopmentIssuerMiddleware
         return builder.ToString();
     }
 
-    // RFC 8414 §2: the issuer is the URL its metadata is found under; the origin is the one the client used (or PublicOrigin).
-    private string IssuerFor(HttpRequest request, DPoPOptions options) =>
-        (options.PublicOrigin?.TrimEnd('/') ?? request.Scheme + "://" + request.Host.ToUriComponent()) + request.PathBase.ToUriComponent() + _path;
+    private string IssuerFor(HttpRequest request, DPoPOptions options) => DPoPDevelopmentIssuer.IssuerFor(request, options, _path);
 
     private static Task MethodNotAllowed(HttpContext context, string allow)
     {
