@@ -289,6 +289,29 @@ public sealed class DevelopmentIssuerTests : IDisposable
         Assert.Equal(HttpStatusCode.MethodNotAllowed, get.StatusCode);
     }
 
+    [Theory]
+    [InlineData("application/x-www-form-urlencoded; charset=utf-7")] // the platform refuses to decode UTF-7 (SYSLIB0001)
+    [InlineData("multipart/form-data")]                              // no boundary
+    public async Task A_form_body_the_server_cannot_decode_is_invalid_request_not_a_500(string contentType)
+    {
+        await using var factory = Sample();
+        using var client = factory.CreateClient();
+        using var key = TestKey.Create();
+        var proof = new ProofBuilder(key, "POST", "http://localhost" + SampleApiFactory.TokenPath).Build();
+
+        using (var request = new HttpRequestMessage(HttpMethod.Post, SampleApiFactory.TokenPath))
+        {
+            request.Headers.Add("DPoP", proof);
+            request.Content = new ByteArrayContent("client_id=agent-1"u8.ToArray());
+            request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+            await AssertErrorAsync(await client.SendAsync(request), "invalid_request", "not a readable");
+        }
+
+        // Refused before the proof was checked: its jti is not used up.
+        using var good = await SendProofAsync(client, proof);
+        Assert.Equal(HttpStatusCode.OK, good.StatusCode);
+    }
+
     [Fact]
     public async Task With_RequireNonce_the_token_endpoint_asks_for_its_own_nonce()
     {

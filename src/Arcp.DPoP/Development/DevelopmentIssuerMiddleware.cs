@@ -141,7 +141,9 @@ internal sealed partial class DevelopmentIssuerMiddleware
             {
                 form = await request.ReadFormAsync(context.RequestAborted).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is InvalidDataException or IOException or BadHttpRequestException)
+            // NotSupportedException: a charset the platform refuses to decode (utf-7, SYSLIB0001), found when the form
+            // reader asks the Content-Type for its encoding; bad input, so a 400 like any unreadable body, never a 500.
+            catch (Exception ex) when (ex is InvalidDataException or IOException or BadHttpRequestException or NotSupportedException)
             {
                 await ErrorAsync(context, "invalid_request", "The request body is not a readable " + FormContentType + " form.").ConfigureAwait(false);
                 return;
