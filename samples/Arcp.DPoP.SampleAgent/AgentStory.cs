@@ -48,6 +48,8 @@ public sealed class AgentStory
         using var session = new DPoPSession(DPoPKey.Generate(_algorithm));
         using var signed = new HttpClient(new DPoPMessageHandler(session) { InnerHandler = _transport }, disposeHandler: false) { BaseAddress = _api };
 
+        ok &= await DiscoverAsync(plain, register, cancellationToken);
+
         _out.Step("The agent makes key A and gets a token bound to it");
         var keyA = session.Key;
         _out.Info($"key A: {keyA.Algorithm}, thumbprint (jkt) {keyA.Thumbprint}");
@@ -105,6 +107,39 @@ public sealed class AgentStory
 
         _out.Step(ok ? "The story went as it should." : "Something did not go as it should (see above).");
         return ok;
+    }
+
+    // RFC 9728: an agent that knows only the API's URL learns, from the API itself, which issuer to ask and which
+    // proof algorithms to sign with. The 401's challenge points to the document (resource_metadata, §5.1); the client
+    // uses it only if it describes the resource asked about (§3.3).
+    private async Task<bool> DiscoverAsync(HttpClient plain, Uri register, CancellationToken cancellationToken)
+    {
+        _out.Step("The agent knows only the API's URL: it calls it without a token, and the 401 says where to look");
+        using var response = await plain.PostAsync(register, null, cancellationToken);
+        var problem = await DPoPProblem.ReadAsync(response, cancellationToken);
+        if (response.StatusCode != HttpStatusCode.Unauthorized || problem?.ResourceMetadata is not { } metadataUrl)
+        {
+            _out.Bad($"expected a 401 whose challenge has resource_metadata, got {(int)response.StatusCode}");
+            return false;
+        }
+
+        _out.Refused($"{(int)response.StatusCode} {problem.Title}");
+        _out.Info("resource_metadata: " + metadataUrl);
+        var metadata = await DPoPResourceMetadata.GetFromAsync(plain, _api, metadataUrl, cancellationToken);
+        _out.Good($"protected resource metadata (RFC 9728) of {metadata.Resource}{(metadata.ResourceName is { } name ? $" ({name})" : string.Empty)}");
+        _out.Info("authorization servers: " + string.Join(", ", metadata.AuthorizationServers) +
+            " (in Development the sample's own development issuer, token endpoint /dev-issuer/token)");
+        _out.Info("proof algorithms: " + string.Join(' ', metadata.DPoPSigningAlgValuesSupported));
+        _out.Info($"DPoP-bound tokens required: {(metadata.DPoPBoundAccessTokensRequired ? "yes" : "no")}" +
+            (metadata.ScopesSupported.Count > 0 ? "; scopes: " + string.Join(' ', metadata.ScopesSupported) : string.Empty));
+        if (!metadata.DPoPSigningAlgValuesSupported.Contains(_algorithm, StringComparer.Ordinal))
+        {
+            _out.Bad($"the API does not accept proofs signed with {_algorithm}");
+            return false;
+        }
+
+        _out.Good($"it accepts {_algorithm}, the agent's algorithm");
+        return true;
     }
 
     private async Task<bool> ExpectAsync(HttpResponseMessage response, HttpStatusCode status, string? slug, CancellationToken cancellationToken)

@@ -64,6 +64,11 @@ catch (HttpRequestException ex)
     Console.Error.WriteLine($"Cannot reach the API at {api}: {ex.Message}");
     ok = false;
 }
+catch (Arcp.DPoP.Client.DPoPResourceMetadataException ex)
+{
+    Console.Error.WriteLine($"The API's protected resource metadata could not be used: {ex.Message}");
+    ok = false;
+}
 catch (Arcp.DPoP.Client.DPoPTokenRequestException ex)
 {
     Console.Error.WriteLine($"The API's development token endpoint ({api}dev-issuer/token) refused the token request: {ex.Message}");

@@ -27,7 +27,17 @@ public static class SampleApiApp
         // With none of them, in Development (a fresh clone), the development issuer in Arcp.DPoP issues the tokens
         // (POST /dev-issuer/token); anywhere else it serves nothing and, with no issuer configured, the app refuses to start.
         var authentication = builder.Services.AddAuthentication()
-            .AddDPoP() // binds Authentication:Schemes:DPoP (Authority, Audience, Mode, ProofLifetime, RequireNonce...)
+            .AddDPoP(options => // binds Authentication:Schemes:DPoP (Authority, Audience, Mode, ProofLifetime, RequireNonce...) first
+            {
+                // What the RFC 9728 document says beyond the scheme's own facts, unless configuration
+                // (Authentication:Schemes:DPoP:ResourceMetadata:ResourceName, :ScopesSupported...) says otherwise.
+                options.ResourceMetadata.ResourceName ??= "Arcp.DPoP sample API";
+                if (options.ResourceMetadata.ScopesSupported.Count == 0)
+                {
+                    options.ResourceMetadata.ScopesSupported.Add("agents:register");
+                    options.ResourceMetadata.ScopesSupported.Add("agents:admin");
+                }
+            })
             .AddDevelopmentIssuer(o =>
             {
                 o.DefaultScope = "agents:register";
@@ -85,6 +95,10 @@ public static class SampleApiApp
             jkt = context.User.FindFirst(DPoPDefaults.JktClaimType)?.Value,
         }))
         .RequireAuthorization(new AuthorizeAttribute { AuthenticationSchemes = DPoPDefaults.AuthenticationScheme });
+
+        // RFC 9728: /.well-known/oauth-protected-resource tells agents which issuer to ask and which proof algorithms to
+        // use, and every 401 challenge points to it (resource_metadata).
+        app.MapDPoPProtectedResourceMetadata();
 
         app.MapHealthChecks("/health");
         if (app.Environment.IsDevelopment())

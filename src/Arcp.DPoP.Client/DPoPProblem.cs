@@ -62,9 +62,19 @@ public sealed class DPoPProblem
     /// <summary>For a key mismatch: the thumbprint of the key that signed the proof.</summary>
     public string? ActualJkt { get; init; }
 
+    /// <summary>
+    /// The <c>resource_metadata</c> of the response's <c>WWW-Authenticate: DPoP</c> (or <c>Bearer</c>) challenge
+    /// (RFC 9728 §5.1): where the API publishes which authorization servers and proof algorithms it accepts. Read it
+    /// with <see cref="DPoPResourceMetadata.GetFromAsync"/>, which checks that the
+    /// document describes the resource asked about. Set by <see cref="ReadAsync"/>; <see langword="null"/> when absent.
+    /// </summary>
+    public Uri? ResourceMetadata { get; init; }
+
     /// <summary>Parses a problem document; <see langword="null"/> when the JSON is not one.</summary>
     /// <param name="json">The response body.</param>
-    public static DPoPProblem? Parse(string json)
+    public static DPoPProblem? Parse(string json) => Parse(json, resourceMetadata: null);
+
+    private static DPoPProblem? Parse(string json, Uri? resourceMetadata)
     {
         ArgumentNullException.ThrowIfNull(json);
         try
@@ -88,6 +98,7 @@ public sealed class DPoPProblem
                 Error = Text(root, "error"),
                 ExpectedJkt = Text(root, "expected_jkt"),
                 ActualJkt = Text(root, "actual_jkt"),
+                ResourceMetadata = resourceMetadata,
             };
         }
         catch (JsonException)
@@ -107,7 +118,9 @@ public sealed class DPoPProblem
             return null;
         }
 
-        return Parse(await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
+        Uri? resourceMetadata = ChallengeParameters.Find(response, "resource_metadata", "DPoP", "Bearer") is { } url &&
+            Uri.TryCreate(url, UriKind.Absolute, out var parsed) ? parsed : null;
+        return Parse(await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false), resourceMetadata);
     }
 
     /// <inheritdoc />

@@ -86,6 +86,15 @@ internal sealed class DPoPConfigureOptions : IConfigureNamedOptions<DPoPOptions>
             }
         }
 
+        // RFC 9728 protected resource metadata: ResourceMetadata:Resource, :AuthorizationServers, :ScopesSupported...
+        var metadataSection = section.GetSection(nameof(DPoPOptions.ResourceMetadata));
+        var metadata = options.ResourceMetadata;
+        metadata.Resource = metadataSection[nameof(DPoPResourceMetadataOptions.Resource)] ?? metadata.Resource;
+        metadata.ResourceName = metadataSection[nameof(DPoPResourceMetadataOptions.ResourceName)] ?? metadata.ResourceName;
+        metadata.ResourceDocumentation = metadataSection[nameof(DPoPResourceMetadataOptions.ResourceDocumentation)] ?? metadata.ResourceDocumentation;
+        Replace(metadata.AuthorizationServers, ReadList(metadataSection, nameof(DPoPResourceMetadataOptions.AuthorizationServers)));
+        Replace(metadata.ScopesSupported, ReadList(metadataSection, nameof(DPoPResourceMetadataOptions.ScopesSupported)));
+
         var parameters = options.TokenValidationParameters;
         var issuers = ReadList(section, "ValidIssuers");
         string? issuer = section["ValidIssuer"];
@@ -175,6 +184,18 @@ internal sealed class DPoPConfigureOptions : IConfigureNamedOptions<DPoPOptions>
         }
 
         return keys;
+    }
+
+    private static void Replace(IList<string> target, List<string> values)
+    {
+        if (values.Count > 0)
+        {
+            target.Clear();
+            foreach (string value in values)
+            {
+                target.Add(value);
+            }
+        }
     }
 
     private static List<string> ReadList(IConfiguration section, string key)

@@ -44,6 +44,8 @@ public static class DPoPExtensions
         services.TryAddSingleton<DPoPMetrics>();
         services.TryAddSingleton<DPoPSchemeStates>();
         DPoPSchemeRegistry.In(services).Add(authenticationScheme);
+        services.TryAddSingleton<ProtectedResourceMetadataEndpoint>();
+        services.TryAddSingleton<IDPoPTokenRequestValidator, DPoPTokenRequestValidator>();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IDPoPReplayCache>(sp => new InMemoryDPoPReplayCache(sp.GetRequiredService<TimeProvider>()));
         services.AddDataProtection();

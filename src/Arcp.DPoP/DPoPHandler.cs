@@ -257,21 +257,10 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
         return AuthenticateResult.Success(new AuthenticationTicket(principal, properties, Scheme.Name));
     }
 
-    // Step 3: the htu's origin must be PublicOrigin or a Host the application vouches for (issue 11 item 2), then the
-    // validator's checks that cost no signature, then the server nonce when one is required (RFC 9449 §9).
-    private async ValueTask<DPoPResult<ParsedProof>> CheckProofAsync(DPoPSchemeState state, string proof, ReadOnlyMemory<char> token)
-    {
-        if (state.HostPolicy is not { } hostPolicy || !hostPolicy.Allows(Request.Host, Request.Scheme, Context.Connection.LocalPort))
-        {
-            return DPoPFailures.HostNotServed(Request.Host.Value);
-        }
-
-        var htu = state.Validator.RequestHtu(Request);
-        var parsed = htu.Value is { } expectedHtu ? state.Validator.Parse(proof, Request.Method, expectedHtu, token) : htu.Failure!;
-        return parsed.Value is { } checkedProof && Options.RequireNonce
-            ? await DPoPNonceCheck.CheckAsync(_nonceService, Context, Scheme.Name, Options, checkedProof).ConfigureAwait(false) ?? parsed
-            : parsed;
-    }
+    // Step 3, shared with the token endpoint validator: the htu's origin must be PublicOrigin or a Host the application
+    // vouches for (issue 11 item 2), then the validator's checks that cost no signature, then the server nonce.
+    private ValueTask<DPoPResult<ParsedProof>> CheckProofAsync(DPoPSchemeState state, string proof, ReadOnlyMemory<char> token) =>
+        DPoPRequestProof.CheckAsync(state, Context, Scheme.Name, Options, _nonceService, proof, token);
 
     // An event's result before the last check: a failure or NoResult ends authentication, a Success() does not (issue
     // 11 item 4). A failure is the application's own DPoPFailure, or a generic one (an exception's text never reaches
@@ -325,7 +314,9 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
         string? nonce = Options.RequireNonce && !DPoPChallenge.IsUnavailable(failure)
             ? await _nonceService.GetNonceAsync(Context, Scheme.Name, Options).ConfigureAwait(false)
             : null;
-        DPoPChallenge.WriteHeaders(Response, failure, challenge, State.Validator.AllowedAlgorithms, nonce);
+        // RFC 9728 §5.1: where an agent learns how to get a token, when the application maps the metadata.
+        string? resourceMetadata = Context.RequestServices.GetService<ProtectedResourceMetadataEndpoint>()?.ChallengeUrl(Scheme.Name, Options, State, Request);
+        DPoPChallenge.WriteHeaders(Response, failure, challenge, State.Validator.AllowedAlgorithms, nonce, resourceMetadata);
         await WriteProblemAsync(failure).ConfigureAwait(false);
     }
 

@@ -206,6 +206,13 @@ public class DPoPOptions : AuthenticationSchemeOptions
     /// <summary>Whether inbound claim types are mapped to the legacy WS-Federation names. Default <see langword="false"/>: <c>sub</c> stays <c>sub</c>.</summary>
     public bool MapInboundClaims { get; set; }
 
+    /// <summary>
+    /// What the scheme's protected resource metadata document (RFC 9728) says, when the application maps it with
+    /// <c>app.MapDPoPProtectedResourceMetadata()</c>: the resource identifier, authorization servers, scopes, name and
+    /// documentation. Configuration keys <c>ResourceMetadata:Resource</c>, <c>ResourceMetadata:AuthorizationServers</c>...
+    /// </summary>
+    public DPoPResourceMetadataOptions ResourceMetadata { get; } = new();
+
     /// <summary>The events raised by the handler; replace them to observe or override each decision.</summary>
     public new DPoPEvents Events
     {

@@ -172,6 +172,8 @@ internal sealed class DPoPOptionsValidator : IValidateOptions<DPoPOptions>
             }
         }
 
+        ProtectedResource.Validate(errors, scheme, options.ResourceMetadata);
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 

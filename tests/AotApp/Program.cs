@@ -41,14 +41,16 @@ app.UseAuthorization();
 app.MapGet("/me", (HttpContext context) => new Me(context.User.FindFirst("sub")?.Value, context.User.FindFirst(DPoPDefaults.JktClaimType)?.Value))
     .RequireAuthorization(new AuthorizeAttribute { AuthenticationSchemes = DPoPDefaults.AuthenticationScheme });
 
-// The token endpoint: checks the proof with the server's validator, answers a token bound to the proof's key.
-app.MapPost("/token", (HttpContext context, Microsoft.Extensions.Options.IOptionsMonitor<DPoPOptions> options) =>
+// RFC 9728: /.well-known/oauth-protected-resource, and resource_metadata in every 401 challenge.
+app.MapDPoPProtectedResourceMetadata();
+
+// The token endpoint: checks the proof as the handler does (same replay cache: Redis), answers a token bound to its key.
+app.MapPost("/token", async (HttpContext context, IDPoPTokenRequestValidator dpop) =>
 {
-    var result = new DPoPProofValidator(options.Get(DPoPDefaults.AuthenticationScheme))
-        .Validate(context.Request.Headers["DPoP"].ToString(), context.Request, accessToken: null);
-    if (!result.IsValid)
+    var result = await dpop.ValidateAsync(context);
+    if (!result.Succeeded)
     {
-        return Results.Json(new TokenError("invalid_dpop_proof", result.Failure.Detail), AotAppJson.Default.TokenError, statusCode: 400);
+        return result.ToProblemResult();
     }
 
     var now = DateTime.UtcNow;
@@ -63,7 +65,7 @@ app.MapPost("/token", (HttpContext context, Microsoft.Extensions.Options.IOption
         Claims = new Dictionary<string, object>
         {
             ["sub"] = "aot-client",
-            ["cnf"] = new Dictionary<string, object> { ["jkt"] = result.Proof.Jkt },
+            ["cnf"] = new Dictionary<string, object> { ["jkt"] = result.Jkt },
         },
         SigningCredentials = new SigningCredentials(signingKey, SecurityAlgorithms.HmacSha256),
     });
@@ -77,12 +79,19 @@ if (args.Contains("self-test"))
 
     // The replay cache connects to Redis in the background once the app started; until then requests get 503
     // service-unavailable (fail closed). Wait for it as a client would, at most ten seconds.
+    // The token endpoint records its proofs in the same replay cache, so it fails closed too (503 to the token request).
     for (int wait = 0; wait < 20; wait++)
     {
-        using var probe = await client.GetAsync(new Uri("/me", UriKind.Relative));
-        if (probe.StatusCode != System.Net.HttpStatusCode.ServiceUnavailable)
+        try
         {
-            break;
+            using var probe = await client.GetAsync(new Uri("/me", UriKind.Relative));
+            if (probe.StatusCode != System.Net.HttpStatusCode.ServiceUnavailable)
+            {
+                break;
+            }
+        }
+        catch (DPoPTokenRequestException ex) when (ex.Status == 503)
+        {
         }
 
         await Task.Delay(500);
@@ -111,11 +120,6 @@ internal sealed record TokenResponse(
     [property: JsonPropertyName("token_type")] string TokenType,
     [property: JsonPropertyName("expires_in")] int ExpiresIn);
 
-internal sealed record TokenError(
-    [property: JsonPropertyName("error")] string Error,
-    [property: JsonPropertyName("error_description")] string ErrorDescription);
-
 [JsonSerializable(typeof(Me))]
 [JsonSerializable(typeof(TokenResponse))]
-[JsonSerializable(typeof(TokenError))]
 internal sealed partial class AotAppJson : JsonSerializerContext;

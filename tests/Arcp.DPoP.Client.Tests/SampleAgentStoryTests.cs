@@ -24,6 +24,13 @@ public sealed class SampleAgentStoryTests
         Assert.Contains("already used", story, StringComparison.Ordinal);
         Assert.Contains("The story went as it should.", story, StringComparison.Ordinal);
         Assert.Equal(2, story.Split("✔ 200 OK").Length - 1); // registered with key A, then with key B
+
+        // Before it asks for a token, it learned from the API where to get one and which algorithms to use (RFC 9728).
+        int discovered = story.IndexOf("resource_metadata: ", StringComparison.Ordinal);
+        Assert.True(discovered > 0, story);
+        Assert.True(discovered < story.IndexOf("token from /", StringComparison.Ordinal), story);
+        Assert.Contains("resource_metadata: http://localhost/.well-known/oauth-protected-resource", story, StringComparison.Ordinal);
+        Assert.Contains("proof algorithms: EdDSA Ed25519 ES256", story, StringComparison.Ordinal);
     }
 
     [Fact]

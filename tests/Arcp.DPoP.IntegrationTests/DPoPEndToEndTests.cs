@@ -188,7 +188,8 @@ public sealed class DPoPEndToEndTests : IClassFixture<SampleApiFactory>
         using var client = _factory.CreateClient();
         using var response = await client.PostAsync(Register, null);
         var problem = await Problem.AssertAsync(response, "authentication-failed");
-        Assert.Equal("DPoP algs=\"EdDSA Ed25519 ES256 ES384 ES512 PS256 PS384 PS512 RS256 RS384 RS512\"", Assert.Single(response.Headers.WwwAuthenticate).ToString());
+        Assert.Equal("DPoP algs=\"EdDSA Ed25519 ES256 ES384 ES512 PS256 PS384 PS512 RS256 RS384 RS512\", " +
+            "resource_metadata=\"http://localhost/.well-known/oauth-protected-resource\"", Assert.Single(response.Headers.WwwAuthenticate).ToString());
         Assert.False(problem.TryGetProperty("error", out _));
         Assert.Equal("Authentication Failed", problem.GetProperty("title").GetString());
     }

@@ -59,4 +59,16 @@ internal static partial class DPoPLog
     [LoggerMessage(EventId = 111, EventName = "IssuerMetadataUnavailable", Level = LogLevel.Warning,
         Message = "The token issuer's metadata could not be fetched from {MetadataAddress} and none is cached; access tokens cannot be checked and requests get 503. request_id {RequestId}.")]
     public static partial void IssuerMetadataUnavailable(ILogger logger, string metadataAddress, string requestId, Exception exception);
+
+    [LoggerMessage(EventId = 112, EventName = "ResourceMetadataIssuerUnavailable", Level = LogLevel.Warning,
+        Message = "The protected resource metadata is served without the issuer from the token issuer's metadata, which could not be read; it is not cacheable. request_id {RequestId}.")]
+    public static partial void ResourceMetadataIssuerUnavailable(ILogger logger, string requestId, Exception exception);
+
+    [LoggerMessage(EventId = 113, EventName = "DPoPTokenRequestRejected", Level = LogLevel.Information,
+        Message = "DPoP proof of a token request rejected with {ProblemType} ({FailureCode}): {Detail} request_id {RequestId}.")]
+    public static partial void TokenRequestRejected(ILogger logger, string problemType, DPoPFailureCode failureCode, string detail, string requestId);
+
+    [LoggerMessage(EventId = 114, EventName = "DPoPTokenRequestAccepted", Level = LogLevel.Debug,
+        Message = "DPoP proof of a token request accepted: jkt {Jkt}, alg {Algorithm}, request_id {RequestId}.")]
+    public static partial void TokenRequestAccepted(ILogger logger, string jkt, string algorithm, string requestId);
 }

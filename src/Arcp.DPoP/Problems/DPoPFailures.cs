@@ -56,6 +56,10 @@ internal static class DPoPFailures
     public static readonly DPoPFailure ProofMissing = new(DPoPFailureCode.ProofMissing,
         "The request has no DPoP header; sign a DPoP proof for this request with the key the access token is bound to and send it in the DPoP header.");
 
+    // A token request (RFC 9449 §5) has no access token to name the key: the proof is what the token will be bound to.
+    public static readonly DPoPFailure TokenRequestWithoutProof = new(DPoPFailureCode.ProofMissing,
+        "The token request has no DPoP header: sign a DPoP proof (htm POST, htu this token endpoint's URL) with the key the token is to be bound to, and send it in the DPoP header (RFC 9449 §5).");
+
     public static readonly DPoPFailure NotCompactJws = Malformed("The DPoP proof is not a JWS in compact serialisation (three non-empty base64url parts separated by '.').");
 
     public static readonly DPoPFailure HeaderNotBase64Url = Malformed("The DPoP proof's JOSE header is not valid base64url.");
