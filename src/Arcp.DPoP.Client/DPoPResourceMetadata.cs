@@ -127,8 +127,9 @@ public sealed class DPoPResourceMetadata
         {
             throw new DPoPResourceMetadataException($"{metadataUrl} did not answer within {Timeout.TotalSeconds:0} s.", ex);
         }
-        catch (HttpRequestException ex)
+        catch (Exception ex) when (ex is HttpRequestException or IOException)
         {
+            // IOException: the connection broke while the body was read (after the headers, so not an HttpRequestException).
             throw new DPoPResourceMetadataException($"{metadataUrl} could not be read: {ex.Message}", ex);
         }
 
@@ -187,8 +188,10 @@ public sealed class DPoPResourceMetadata
                 ResourceDocumentation = Text(root, "resource_documentation"),
             };
         }
-        catch (JsonException ex)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
+            // InvalidOperationException: a string escape that is not UTF-16 (a lone surrogate, "\uD800"), which the
+            // parser accepts and GetString() refuses; the server chose it, so it is a refused document, not a crash.
             throw new DPoPResourceMetadataException($"{metadataUrl} did not answer with valid JSON.", ex);
         }
     }

@@ -150,6 +150,41 @@ public sealed class ResourceMetadataDiscoveryTests
         Assert.Null(problem.ResourceMetadata);
     }
 
+    [Theory]
+    [InlineData("{\"resource\":\"\\uD800\"}")]                                            // a lone surrogate: GetString() throws InvalidOperationException
+    [InlineData("{\"resource\":\"RESOURCE\",\"authorization_servers\":[\"\\uDC00\"]}")]
+    [InlineData("{\"resource\":\"RESOURCE\",\"resource_name\":\"\\uD83D\"}")]
+    public async Task A_document_with_a_string_that_is_not_UTF16_is_a_DPoPResourceMetadataException(string json)
+    {
+        await using var server = await LoopbackServer.StartAsync((s, app) =>
+            app.MapGet("/.well-known/oauth-protected-resource", () => Results.Text(json.Replace("RESOURCE", s.Origin.AbsoluteUri.TrimEnd('/'), StringComparison.Ordinal), "application/json")));
+        using var http = new HttpClient();
+
+        var error = await Assert.ThrowsAsync<DPoPResourceMetadataException>(() => DPoPResourceMetadata.GetAsync(http, server.Origin));
+        Assert.Contains("valid JSON", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_body_cut_short_by_the_server_is_a_DPoPResourceMetadataException()
+    {
+        // The server announces 1000 bytes, sends 11 and resets the connection: the body read fails with an IOException
+        // (not an HttpRequestException), which escaped GetAsync although its documentation names only DPoPResourceMetadataException.
+        await using var server = await LoopbackServer.StartAsync((_, app) =>
+            app.MapGet("/.well-known/oauth-protected-resource", async (HttpContext context) =>
+            {
+                context.Response.ContentType = "application/json";
+                context.Response.ContentLength = 1000;
+                await context.Response.Body.WriteAsync("{\"resource\""u8.ToArray());
+                await context.Response.Body.FlushAsync();
+                await Task.Delay(300); // the client has the headers and is reading the body
+                context.Abort();
+            }));
+        using var http = new HttpClient();
+
+        var error = await Assert.ThrowsAsync<DPoPResourceMetadataException>(() => DPoPResourceMetadata.GetAsync(http, server.Origin));
+        Assert.Contains("could not be read", error.Message, StringComparison.Ordinal);
+    }
+
     private sealed class ThrowingHandler : HttpMessageHandler
     {
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
