@@ -98,6 +98,13 @@ public sealed class DPoPResourceMetadata
             throw new DPoPResourceMetadataException($"The metadata URL '{metadataUrl}' must be an absolute https URL (or http to a loopback host).");
         }
 
+        // Plain http to loopback serves a resource on loopback (development); a remote resource naming one would make the
+        // agent send a request to a service on its own machine, which it never asked to talk to.
+        if (metadataUrl.Scheme == Uri.UriSchemeHttp && !(resource.IsAbsoluteUri && IsLoopback(resource)))
+        {
+            throw new DPoPResourceMetadataException($"The metadata URL '{metadataUrl}' is plain http to a loopback host, but the resource '{resource}' is not on loopback: it is not read.");
+        }
+
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(Timeout);
         byte[] body;

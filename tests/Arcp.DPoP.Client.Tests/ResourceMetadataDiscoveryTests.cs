@@ -123,6 +123,19 @@ public sealed class ResourceMetadataDiscoveryTests
         Assert.Contains("https", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("http://127.0.0.1:8080/admin/reset")]
+    [InlineData("http://localhost:2375/containers/json")]
+    public async Task A_remote_resource_cannot_point_the_agent_at_plain_http_on_its_own_machine(string metadataUrl)
+    {
+        // The challenge of https://api.example.com names a loopback URL: the agent would send a GET to a service on its
+        // own machine (request forgery). Plain http to loopback is for a resource that is itself on loopback.
+        using var http = new HttpClient(new ThrowingHandler());
+        var error = await Assert.ThrowsAsync<DPoPResourceMetadataException>(() =>
+            DPoPResourceMetadata.GetFromAsync(http, new Uri("https://api.example.com"), new Uri(metadataUrl)));
+        Assert.Contains("loopback", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task resource_metadata_is_read_from_a_Bearer_challenge_and_from_escaped_quoted_strings()
     {
