@@ -146,7 +146,7 @@ public sealed class AgentStory
         }
 
         _out.Step("It reads the first authorization server's metadata (RFC 8414) for its token endpoint");
-        var issuer = await DPoPAuthorizationServerMetadata.GetAsync(plain, metadata.AuthorizationServers[0], cancellationToken);
+        var issuer = await DPoPAuthorizationServerMetadata.GetForResourceAsync(plain, metadata, metadata.AuthorizationServers[0], cancellationToken);
         _out.Good($"authorization server metadata of {issuer.Issuer}");
         _out.Info("token_endpoint: " + issuer.TokenEndpoint);
         _out.Info("its proof algorithms: " + string.Join(' ', issuer.DPoPSigningAlgValuesSupported));

@@ -5,8 +5,8 @@ namespace Arcp.DPoP.Client;
 /// <summary>
 /// An authorization server's metadata (RFC 8414, or OpenID Connect Discovery's document): where its token endpoint is
 /// and which DPoP proof algorithms it accepts (RFC 9449 §5.1). An agent takes the issuer from a resource's
-/// <see cref="DPoPResourceMetadata.AuthorizationServers"/> and reads it with
-/// <see cref="GetAsync(HttpClient, string, CancellationToken)"/>. The same bounds as <see cref="DPoPResourceMetadata"/>
+/// <see cref="DPoPResourceMetadata.AuthorizationServers"/> and reads it with <see cref="GetForResourceAsync"/>
+/// (<see cref="GetAsync(HttpClient, string, CancellationToken)"/> for an issuer it was configured with). The same bounds as <see cref="DPoPResourceMetadata"/>
 /// apply (JSON of at most 64 KiB within 10 seconds, https or http to a loopback host), and the document is used only
 /// if its <c>issuer</c> is exactly the issuer asked about (RFC 8414 §3.3).
 /// </summary>
@@ -66,16 +66,45 @@ public sealed class DPoPAuthorizationServerMetadata
     /// <param name="issuer">The issuer identifier, e.g. <c>authorization_servers[0]</c> of the resource's metadata.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <exception cref="DPoPResourceMetadataException">No usable document, or one of another issuer.</exception>
-    public static async Task<DPoPAuthorizationServerMetadata> GetAsync(HttpClient http, string issuer, CancellationToken cancellationToken = default)
+    public static Task<DPoPAuthorizationServerMetadata> GetAsync(HttpClient http, string issuer, CancellationToken cancellationToken = default) =>
+        ReadAsync(http, issuer, resource: null, cancellationToken);
+
+    /// <summary>
+    /// Reads the metadata of <paramref name="issuer"/>, one of the authorization servers <paramref name="resource"/>
+    /// names (RFC 9728 §2), as <see cref="GetAsync(HttpClient, string, CancellationToken)"/> does. An issuer the
+    /// resource does not list is refused, and a plain-http (loopback) issuer only serves a resource on loopback: a
+    /// remote resource cannot make the agent send requests to a service on its own machine.
+    /// </summary>
+    /// <param name="http">The client to read with.</param>
+    /// <param name="resource">The resource's metadata the issuer was taken from.</param>
+    /// <param name="issuer">The issuer identifier, from <paramref name="resource"/>'s <see cref="DPoPResourceMetadata.AuthorizationServers"/>.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <exception cref="DPoPResourceMetadataException">No usable document, one of another issuer, or an issuer the resource does not name.</exception>
+    public static Task<DPoPAuthorizationServerMetadata> GetForResourceAsync(HttpClient http, DPoPResourceMetadata resource, string issuer, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(resource);
+        return ReadAsync(http, issuer, resource, cancellationToken);
+    }
+
+    private static async Task<DPoPAuthorizationServerMetadata> ReadAsync(HttpClient http, string issuer, DPoPResourceMetadata? resource, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(http);
         ArgumentException.ThrowIfNullOrEmpty(issuer);
+        if (resource is not null && !resource.AuthorizationServers.Contains(issuer, StringComparer.Ordinal))
+        {
+            throw new DPoPResourceMetadataException($"'{issuer}' is not one of the authorization servers the resource {resource.Resource} names (RFC 9728 §2): it is not read.");
+        }
 
         // RFC 8414 §2: an https URL with no query or fragment (http only to a loopback host, for development).
         if (!Uri.TryCreate(issuer, UriKind.Absolute, out var issuerUri) || !DiscoveryDocument.IsAllowedUrl(issuerUri) ||
             issuerUri.Query.Length > 0 || issuerUri.Fragment.Length > 0 || issuerUri.UserInfo.Length > 0)
         {
             throw new DPoPResourceMetadataException($"'{issuer}' is not an issuer identifier: an absolute https URL (or http to a loopback host) without query or fragment (RFC 8414 §2).");
+        }
+
+        if (resource is not null && issuerUri.Scheme == Uri.UriSchemeHttp && !DiscoveryDocument.IsLoopback(resource.Resource))
+        {
+            throw new DPoPResourceMetadataException($"The issuer '{issuer}' is plain http to a loopback host, but the resource '{resource.Resource}' is not on loopback: it is not read.");
         }
 
         var metadataUrl = GetMetadataUrl(issuerUri);
@@ -109,7 +138,9 @@ public sealed class DPoPAuthorizationServerMetadata
             }
 
             string? endpoint = DPoPResourceMetadata.Text(root, "token_endpoint");
-            if (endpoint is null || !Uri.TryCreate(endpoint, UriKind.Absolute, out var tokenEndpoint) || !DiscoveryDocument.IsAllowedUrl(tokenEndpoint) || tokenEndpoint.Fragment.Length > 0)
+            // Plain http (to loopback) only for a loopback issuer: an https issuer cannot send the token request to this machine.
+            if (endpoint is null || !Uri.TryCreate(endpoint, UriKind.Absolute, out var tokenEndpoint) || !DiscoveryDocument.IsAllowedUrl(tokenEndpoint) || tokenEndpoint.Fragment.Length > 0 ||
+                (tokenEndpoint.Scheme == Uri.UriSchemeHttp && metadataUrl.Scheme != Uri.UriSchemeHttp))
             {
                 throw new DPoPResourceMetadataException(
                     $"The metadata at {metadataUrl} has no usable token_endpoint ('{endpoint}'): an absolute https URL (or http to a loopback host) without fragment (RFC 8414 §2).");
@@ -122,8 +153,9 @@ public sealed class DPoPAuthorizationServerMetadata
                 ScopesSupported = DPoPResourceMetadata.Strings(root, "scopes_supported"),
             };
         }
-        catch (JsonException ex)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
+            // InvalidOperationException: a lone surrogate escape, which GetString() refuses; a refused document, not a crash.
             throw new DPoPResourceMetadataException($"{metadataUrl} did not answer with valid JSON.", ex);
         }
     }

@@ -101,9 +101,9 @@ public sealed class DPoPProblem
                 ResourceMetadata = resourceMetadata,
             };
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
-            return null;
+            return null; // InvalidOperationException: a string escape that is not UTF-16 ("\uD800"), which GetString() refuses
         }
     }
 

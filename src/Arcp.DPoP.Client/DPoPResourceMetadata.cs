@@ -91,7 +91,15 @@ public sealed class DPoPResourceMetadata
             throw new DPoPResourceMetadataException($"The metadata URL '{metadataUrl}' must be an absolute https URL (or http to a loopback host).");
         }
 
+        // Plain http to loopback serves a resource on loopback (development); a remote resource naming one would make the
+        // agent send a request to a service on its own machine, which it never asked to talk to.
+        if (metadataUrl.Scheme == Uri.UriSchemeHttp && !(resource.IsAbsoluteUri && DiscoveryDocument.IsLoopback(resource)))
+        {
+            throw new DPoPResourceMetadataException($"The metadata URL '{metadataUrl}' is plain http to a loopback host, but the resource '{resource}' is not on loopback: it is not read.");
+        }
+
         byte[] body = (await DiscoveryDocument.ReadAsync(http, metadataUrl, "protected resource metadata", "RFC 9728 §3.2", notFoundIsNull: false, cancellationToken).ConfigureAwait(false))!;
+
         return Parse(body, resource, metadataUrl);
     }
 
@@ -126,8 +134,10 @@ public sealed class DPoPResourceMetadata
                 ResourceDocumentation = Text(root, "resource_documentation"),
             };
         }
-        catch (JsonException ex)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
+            // InvalidOperationException: a string escape that is not UTF-16 (a lone surrogate, "\uD800"), which the
+            // parser accepts and GetString() refuses; the server chose it, so it is a refused document, not a crash.
             throw new DPoPResourceMetadataException($"{metadataUrl} did not answer with valid JSON.", ex);
         }
     }

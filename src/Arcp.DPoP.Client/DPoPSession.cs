@@ -294,9 +294,9 @@ public sealed class DPoPSession : IDisposable
             };
             return seconds > 0 && seconds <= int.MaxValue ? TimeSpan.FromSeconds(seconds) : null;
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
-            return null;
+            return null; // InvalidOperationException: a string escape that is not UTF-16 ("\uD800"), which GetString() refuses
         }
     }
 
@@ -328,9 +328,9 @@ public sealed class DPoPSession : IDisposable
 
             return null;
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
-            return null;
+            return null; // InvalidOperationException: a string escape that is not UTF-16 ("\uD800"), which GetString() refuses
         }
     }
 
@@ -344,9 +344,9 @@ public sealed class DPoPSession : IDisposable
                 ? value.GetString()
                 : null;
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
-            return null;
+            return null; // InvalidOperationException: a string escape that is not UTF-16 ("\uD800"), which GetString() refuses
         }
     }
 
@@ -368,7 +368,7 @@ public sealed class DPoPSession : IDisposable
                 ? jkt.GetString()
                 : null;
         }
-        catch (Exception ex) when (ex is FormatException or JsonException)
+        catch (Exception ex) when (ex is FormatException or JsonException or InvalidOperationException)
         {
             return null;
         }

@@ -59,8 +59,9 @@ internal static class DiscoveryDocument
         {
             throw new DPoPResourceMetadataException($"{url} did not answer within {Timeout.TotalSeconds:0} s.", ex);
         }
-        catch (HttpRequestException ex)
+        catch (Exception ex) when (ex is HttpRequestException or IOException)
         {
+            // IOException: the connection broke while the body was read (after the headers, so not an HttpRequestException).
             throw new DPoPResourceMetadataException($"{url} could not be read: {ex.Message}", ex);
         }
     }
@@ -86,6 +87,6 @@ internal static class DiscoveryDocument
     private static DPoPResourceMetadataException TooLarge(Uri url, string what) =>
         new($"{url} answered with more than {MaxDocumentLength} bytes; a {what} document is far smaller.");
 
-    private static bool IsLoopback(Uri uri) =>
+    public static bool IsLoopback(Uri uri) =>
         uri.IsLoopback || (IPAddress.TryParse(uri.DnsSafeHost, out var address) && IPAddress.IsLoopback(address));
 }

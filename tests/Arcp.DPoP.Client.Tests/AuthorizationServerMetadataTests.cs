@@ -103,6 +103,30 @@ public sealed class AuthorizationServerMetadataTests
         Assert.Contains("RFC 8414 §2", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_remote_resource_or_issuer_cannot_send_the_agent_to_its_own_machine()
+    {
+        // A remote resource lists a loopback issuer, or one it does not list is asked: refused before any request.
+        var remote = DPoPResourceMetadata.Parse(
+            "{\"resource\":\"https://api.example.com\",\"authorization_servers\":[\"http://127.0.0.1:9/as\"]}"u8, new Uri("https://api.example.com"), new Uri("https://api.example.com/.well-known/oauth-protected-resource"));
+        using var none = new HttpClient(new ThrowingHandler());
+        var loopback = await Assert.ThrowsAsync<DPoPResourceMetadataException>(() => DPoPAuthorizationServerMetadata.GetForResourceAsync(none, remote, "http://127.0.0.1:9/as"));
+        Assert.Contains("not on loopback", loopback.Message, StringComparison.Ordinal);
+        var unlisted = await Assert.ThrowsAsync<DPoPResourceMetadataException>(() => DPoPAuthorizationServerMetadata.GetForResourceAsync(none, remote, "https://as.example.com"));
+        Assert.Contains("RFC 9728 §2", unlisted.Message, StringComparison.Ordinal);
+
+        // An https issuer cannot name a plain-http token endpoint on loopback.
+        byte[] document = "{\"issuer\":\"https://as.example.com\",\"token_endpoint\":\"http://127.0.0.1:9/token\"}"u8.ToArray();
+        var error = Assert.Throws<DPoPResourceMetadataException>(() => DPoPAuthorizationServerMetadata.Parse(document, "https://as.example.com", new Uri("https://as.example.com/.well-known/oauth-authorization-server")));
+        Assert.Contains("token_endpoint", error.Message, StringComparison.Ordinal);
+
+        // A lone surrogate escape is a refused document, not a crash.
+        var surrogate = Assert.Throws<DPoPResourceMetadataException>(() => DPoPAuthorizationServerMetadata.Parse(
+            "{\"issuer\":\"https://as.example.com\",\"token_endpoint\":\"https://as.example.com/token\",\"scopes_supported\":[\"\\uD800\"]}"u8,
+            "https://as.example.com", new Uri("https://as.example.com/.well-known/oauth-authorization-server")));
+        Assert.Contains("valid JSON", surrogate.Message, StringComparison.Ordinal);
+    }
+
     private sealed class ThrowingHandler : HttpMessageHandler
     {
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>

@@ -123,6 +123,19 @@ public sealed class ResourceMetadataDiscoveryTests
         Assert.Contains("https", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("http://127.0.0.1:8080/admin/reset")]
+    [InlineData("http://localhost:2375/containers/json")]
+    public async Task A_remote_resource_cannot_point_the_agent_at_plain_http_on_its_own_machine(string metadataUrl)
+    {
+        // The challenge of https://api.example.com names a loopback URL: the agent would send a GET to a service on its
+        // own machine (request forgery). Plain http to loopback is for a resource that is itself on loopback.
+        using var http = new HttpClient(new ThrowingHandler());
+        var error = await Assert.ThrowsAsync<DPoPResourceMetadataException>(() =>
+            DPoPResourceMetadata.GetFromAsync(http, new Uri("https://api.example.com"), new Uri(metadataUrl)));
+        Assert.Contains("loopback", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task resource_metadata_is_read_from_a_Bearer_challenge_and_from_escaped_quoted_strings()
     {
@@ -148,6 +161,41 @@ public sealed class ResourceMetadataDiscoveryTests
         var problem = await DPoPProblem.ReadAsync(response);
         Assert.NotNull(problem);
         Assert.Null(problem.ResourceMetadata);
+    }
+
+    [Theory]
+    [InlineData("{\"resource\":\"\\uD800\"}")]                                            // a lone surrogate: GetString() throws InvalidOperationException
+    [InlineData("{\"resource\":\"RESOURCE\",\"authorization_servers\":[\"\\uDC00\"]}")]
+    [InlineData("{\"resource\":\"RESOURCE\",\"resource_name\":\"\\uD83D\"}")]
+    public async Task A_document_with_a_string_that_is_not_UTF16_is_a_DPoPResourceMetadataException(string json)
+    {
+        await using var server = await LoopbackServer.StartAsync((s, app) =>
+            app.MapGet("/.well-known/oauth-protected-resource", () => Results.Text(json.Replace("RESOURCE", s.Origin.AbsoluteUri.TrimEnd('/'), StringComparison.Ordinal), "application/json")));
+        using var http = new HttpClient();
+
+        var error = await Assert.ThrowsAsync<DPoPResourceMetadataException>(() => DPoPResourceMetadata.GetAsync(http, server.Origin));
+        Assert.Contains("valid JSON", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_body_cut_short_by_the_server_is_a_DPoPResourceMetadataException()
+    {
+        // The server announces 1000 bytes, sends 11 and resets the connection: the body read fails with an IOException
+        // (not an HttpRequestException), which escaped GetAsync although its documentation names only DPoPResourceMetadataException.
+        await using var server = await LoopbackServer.StartAsync((_, app) =>
+            app.MapGet("/.well-known/oauth-protected-resource", async (HttpContext context) =>
+            {
+                context.Response.ContentType = "application/json";
+                context.Response.ContentLength = 1000;
+                await context.Response.Body.WriteAsync("{\"resource\""u8.ToArray());
+                await context.Response.Body.FlushAsync();
+                await Task.Delay(300); // the client has the headers and is reading the body
+                context.Abort();
+            }));
+        using var http = new HttpClient();
+
+        var error = await Assert.ThrowsAsync<DPoPResourceMetadataException>(() => DPoPResourceMetadata.GetAsync(http, server.Origin));
+        Assert.Contains("could not be read", error.Message, StringComparison.Ordinal);
     }
 
     private sealed class ThrowingHandler : HttpMessageHandler

@@ -314,6 +314,59 @@ public sealed class DevelopmentIssuerTests : IDisposable
         Assert.Equal(HttpStatusCode.MethodNotAllowed, get.StatusCode);
     }
 
+    [Theory]
+    [InlineData("rebind.attacker.example", false)]      // a DNS name pointed at this machine by a web page (DNS rebinding)
+    [InlineData("rebind.attacker.example:5080", false)]
+    [InlineData("localhost", true)]
+    [InlineData("app.localhost", true)]                 // RFC 6761 §6.3: always loopback
+    [InlineData("127.0.0.1:5080", true)]                // an address is not a name a page can rebind
+    [InlineData("[::1]:5080", true)]
+    [InlineData("dev.example.test", true)]              // named in AllowedHosts
+    public async Task The_token_endpoint_answers_only_hosts_a_rebinding_page_cannot_have(string host, bool served)
+    {
+        await using var factory = Sample();
+        factory.Settings["AllowedHosts"] = host.StartsWith("dev.", StringComparison.Ordinal) ? "dev.example.test" : "*"; // "*" as in dotnet new webapi
+        using var client = factory.CreateClient();
+        using var key = TestKey.Create();
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, SampleApiFactory.TokenPath);
+        request.Headers.Host = host;
+        request.Headers.Add("DPoP", new ProofBuilder(key, "POST", "http://" + host + SampleApiFactory.TokenPath).Build());
+        request.Content = new FormUrlEncodedContent([new("client_id", "admin"), new("role", "admin")]);
+        using var response = await client.SendAsync(request);
+        if (served)
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+        else
+        {
+            await AssertErrorAsync(response, "invalid_request", "DNS rebinding");
+        }
+    }
+
+    [Theory]
+    [InlineData("application/x-www-form-urlencoded; charset=utf-7")] // the platform refuses to decode UTF-7 (SYSLIB0001)
+    [InlineData("multipart/form-data")]                              // no boundary
+    public async Task A_form_body_the_server_cannot_decode_is_invalid_request_not_a_500(string contentType)
+    {
+        await using var factory = Sample();
+        using var client = factory.CreateClient();
+        using var key = TestKey.Create();
+        var proof = new ProofBuilder(key, "POST", "http://localhost" + SampleApiFactory.TokenPath).Build();
+
+        using (var request = new HttpRequestMessage(HttpMethod.Post, SampleApiFactory.TokenPath))
+        {
+            request.Headers.Add("DPoP", proof);
+            request.Content = new ByteArrayContent("client_id=agent-1"u8.ToArray());
+            request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+            await AssertErrorAsync(await client.SendAsync(request), "invalid_request", "not a readable");
+        }
+
+        // Refused before the proof was checked: its jti is not used up.
+        using var good = await SendProofAsync(client, proof);
+        Assert.Equal(HttpStatusCode.OK, good.StatusCode);
+    }
+
     [Fact]
     public async Task With_RequireNonce_the_token_endpoint_asks_for_the_schemes_nonce_which_the_API_shares()
     {

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Microsoft.AspNetCore.HostFiltering;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -126,6 +127,16 @@ internal sealed partial class DevelopmentIssuerMiddleware
     {
         var request = context.Request;
 
+        // DNS rebinding: a page on another site that resolves its name to this machine must not get tokens.
+        if (!DevelopmentIssuerHost.Allows(request.Host, options, _services.GetService<IOptionsMonitor<HostFilteringOptions>>()?.CurrentValue))
+        {
+            await ErrorAsync(context, "invalid_request",
+                "The development token endpoint answers only on localhost, an IP address, PublicOrigin's host or a host named in AllowedHosts, " +
+                "so a web page that points its own name at this machine (DNS rebinding) gets no token. Call it on http://localhost:<port>, " +
+                "or name this host in AllowedHosts.").ConfigureAwait(false);
+            return;
+        }
+
         // RFC 6749 §3.2: parameters come form-encoded. An empty body asks for the defaults (a development convenience).
         IFormCollection form = FormCollection.Empty;
         if (request.HasFormContentType)
@@ -134,7 +145,9 @@ internal sealed partial class DevelopmentIssuerMiddleware
             {
                 form = await request.ReadFormAsync(context.RequestAborted).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is InvalidDataException or IOException or BadHttpRequestException)
+            // NotSupportedException: a charset the platform refuses to decode (utf-7, SYSLIB0001), found when the form
+            // reader asks the Content-Type for its encoding; bad input, so a 400 like any unreadable body, never a 500.
+            catch (Exception ex) when (ex is InvalidDataException or IOException or BadHttpRequestException or NotSupportedException)
             {
                 await ErrorAsync(context, "invalid_request", "The request body is not a readable " + FormContentType + " form.").ConfigureAwait(false);
                 return;

@@ -158,10 +158,13 @@ internal sealed class ProtectedResourceMetadataEndpoint
             return null;
         }
 
+        // Listed only for a host its token endpoint answers on (DevelopmentIssuerHost: no DNS-rebound names).
         var request = context.Request;
         bool originKnown = state.Validator.PublicOrigin is not null ||
             (state.HostPolicy is { } policy && policy.Allows(request.Host, request.Scheme, context.Connection.LocalPort));
-        return originKnown ? trust.AuthorizationServerFor(scheme, options, request) : null;
+        return originKnown && Development.DevelopmentIssuerHost.Allows(request.Host, options, context.RequestServices.GetService<IOptionsMonitor<Microsoft.AspNetCore.HostFiltering.HostFilteringOptions>>()?.CurrentValue)
+            ? trust.AuthorizationServerFor(scheme, options, request)
+            : null;
     }
 
     // The one-issuer list of the common configuration (ValidIssuer only), kept so serving the document allocates nothing.
