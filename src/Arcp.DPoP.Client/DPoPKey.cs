@@ -89,7 +89,7 @@ public sealed class DPoPKey : IDisposable
             using var document = JsonDocument.Parse(privateJwk);
             var jwk = document.RootElement;
             string kty = Required(jwk, "kty");
-            algorithm ??= jwk.TryGetProperty("alg", out var alg) ? alg.GetString() : null;
+            algorithm ??= jwk.TryGetProperty("alg", out var alg) ? (alg.ValueKind == JsonValueKind.String ? alg.GetString() : throw new FormatException("The JWK member 'alg' must be a string.")) : null;
             if (kty == "EC")
             {
                 string crv = Required(jwk, "crv");
@@ -137,6 +137,11 @@ public sealed class DPoPKey : IDisposable
         catch (JsonException)
         {
             throw new FormatException("The JWK is not valid JSON.");
+        }
+        catch (InvalidOperationException)
+        {
+            // Not an object, a member of the wrong JSON type, or a string that is not UTF-16 (a lone surrogate escape).
+            throw new FormatException("The JWK is not a JSON object of string members.");
         }
         catch (CryptographicException)
         {

@@ -96,6 +96,10 @@ public class DPoPKeyAndProofTests
     [InlineData("not json")]
     [InlineData("""{"kty":"EC","crv":"P-256","x":"AA","y":"AA"}""")]
     [InlineData("""{"kty":"oct","k":"c2VjcmV0"}""")]
+    [InlineData("[1,2]")]
+    [InlineData("\"a string\"")]
+    [InlineData("""{"kty":"OKP","crv":"Ed25519","alg":7,"x":"AA","d":"AA"}""")]
+    [InlineData("""{"kty":"EC","crv":"P-256","alg":"\uD800","x":"AA","y":"AA","d":"AA"}""")]
     public void Importing_something_else_than_a_private_key_fails_clearly(string jwk)
     {
         Assert.Throws<FormatException>(() => DPoPKey.ImportPrivateJwk(jwk));
