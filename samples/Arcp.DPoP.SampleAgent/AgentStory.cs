@@ -6,8 +6,8 @@ using Arcp.DPoP.Client;
 namespace Arcp.DPoP.SampleAgent;
 
 /// <summary>
-/// The story of ARCP's "DPoP Key Mismatch" page, told against a DPoP-protected API with a development token endpoint:
-/// a token bound to key A works; rotating to key B but keeping the token is a key mismatch; a replayed proof is
+/// The story of ARCP's "DPoP Key Mismatch" page, told against a DPoP-protected API whose authorization server it
+/// discovers from the API's URL alone (RFC 9728, then RFC 8414): a token bound to key A works; rotating to key B but keeping the token is a key mismatch; a replayed proof is
 /// refused; a new token for key B works again.
 /// </summary>
 public sealed class AgentStory
@@ -21,8 +21,8 @@ public sealed class AgentStory
     /// <param name="api">The API's base address.</param>
     /// <param name="transport">How to reach it (sockets, or an in-memory test server).</param>
     /// <param name="output">Where the story is told.</param>
-    /// <param name="algorithm">The proof algorithm of the agent's keys: EdDSA (Ed25519, what ARCP agents use) by default,
-    /// or any of <see cref="DPoPKey.SupportedAlgorithms"/>.</param>
+    /// <param name="algorithm">The preferred proof algorithm of the agent's keys: EdDSA (Ed25519, what ARCP agents use) by
+    /// default, or any of <see cref="DPoPKey.SupportedAlgorithms"/>; another one both servers accept when they do not.</param>
     public AgentStory(Uri api, HttpMessageHandler transport, StoryWriter output, string algorithm = "EdDSA")
     {
         _api = api;
@@ -43,12 +43,19 @@ public sealed class AgentStory
     {
         bool ok = true;
         var register = new Uri(_api, "/agents/register");
-        var tokenEndpoint = new Uri(_api, "/dev-issuer/token");
         using var plain = new HttpClient(_transport, disposeHandler: false) { BaseAddress = _api };
-        using var session = new DPoPSession(DPoPKey.Generate(_algorithm));
-        using var signed = new HttpClient(new DPoPMessageHandler(session) { InnerHandler = _transport }, disposeHandler: false) { BaseAddress = _api };
 
-        ok &= await DiscoverAsync(plain, register, cancellationToken);
+        // The agent knows only the API's URL: the issuer, its token endpoint and the algorithm all come from discovery.
+        if (await DiscoverAsync(plain, register, cancellationToken) is not { } discovered)
+        {
+            _out.Step("Something did not go as it should (see above).");
+            return false;
+        }
+
+        var (tokenEndpoint, algorithm) = discovered;
+
+        using var session = new DPoPSession(DPoPKey.Generate(algorithm));
+        using var signed = new HttpClient(new DPoPMessageHandler(session) { InnerHandler = _transport }, disposeHandler: false) { BaseAddress = _api };
 
         _out.Step("The agent makes key A and gets a token bound to it");
         var keyA = session.Key;
@@ -111,8 +118,9 @@ public sealed class AgentStory
 
     // RFC 9728: an agent that knows only the API's URL learns, from the API itself, which issuer to ask and which
     // proof algorithms to sign with. The 401's challenge points to the document (resource_metadata, §5.1); the client
-    // uses it only if it describes the resource asked about (§3.3).
-    private async Task<bool> DiscoverAsync(HttpClient plain, Uri register, CancellationToken cancellationToken)
+    // uses it only if it describes the resource asked about (§3.3). Then RFC 8414: the issuer's own metadata names its
+    // token endpoint and the algorithms it accepts, and is used only if its issuer is the one asked about (§3.3).
+    private async Task<(Uri TokenEndpoint, string Algorithm)?> DiscoverAsync(HttpClient plain, Uri register, CancellationToken cancellationToken)
     {
         _out.Step("The agent knows only the API's URL: it calls it without a token, and the 401 says where to look");
         using var response = await plain.PostAsync(register, null, cancellationToken);
@@ -120,26 +128,43 @@ public sealed class AgentStory
         if (response.StatusCode != HttpStatusCode.Unauthorized || problem?.ResourceMetadata is not { } metadataUrl)
         {
             _out.Bad($"expected a 401 whose challenge has resource_metadata, got {(int)response.StatusCode}");
-            return false;
+            return null;
         }
 
         _out.Refused($"{(int)response.StatusCode} {problem.Title}");
         _out.Info("resource_metadata: " + metadataUrl);
         var metadata = await DPoPResourceMetadata.GetFromAsync(plain, _api, metadataUrl, cancellationToken);
         _out.Good($"protected resource metadata (RFC 9728) of {metadata.Resource}{(metadata.ResourceName is { } name ? $" ({name})" : string.Empty)}");
-        _out.Info("authorization servers: " + string.Join(", ", metadata.AuthorizationServers) +
-            " (in Development the sample's own development issuer, token endpoint /dev-issuer/token)");
+        _out.Info("authorization servers: " + string.Join(", ", metadata.AuthorizationServers));
         _out.Info("proof algorithms: " + string.Join(' ', metadata.DPoPSigningAlgValuesSupported));
         _out.Info($"DPoP-bound tokens required: {(metadata.DPoPBoundAccessTokensRequired ? "yes" : "no")}" +
             (metadata.ScopesSupported.Count > 0 ? "; scopes: " + string.Join(' ', metadata.ScopesSupported) : string.Empty));
-        if (!metadata.DPoPSigningAlgValuesSupported.Contains(_algorithm, StringComparer.Ordinal))
+        if (metadata.AuthorizationServers.Count == 0)
         {
-            _out.Bad($"the API does not accept proofs signed with {_algorithm}");
-            return false;
+            _out.Bad("the API names no authorization server to ask for a token");
+            return null;
         }
 
-        _out.Good($"it accepts {_algorithm}, the agent's algorithm");
-        return true;
+        _out.Step("It reads the first authorization server's metadata (RFC 8414) for its token endpoint");
+        var issuer = await DPoPAuthorizationServerMetadata.GetForResourceAsync(plain, metadata, metadata.AuthorizationServers[0], cancellationToken);
+        _out.Good($"authorization server metadata of {issuer.Issuer}");
+        _out.Info("token_endpoint: " + issuer.TokenEndpoint);
+        _out.Info("its proof algorithms: " + string.Join(' ', issuer.DPoPSigningAlgValuesSupported));
+
+        // An algorithm both servers accept and the agent can sign with; the agent's preference first (RFC 9449 §5.1, RFC 9728 §2).
+        var usable = issuer.DPoPSigningAlgValuesSupported
+            .Where(a => DPoPKey.SupportedAlgorithms.Contains(a, StringComparer.Ordinal))
+            .Where(a => metadata.DPoPSigningAlgValuesSupported.Count == 0 || metadata.DPoPSigningAlgValuesSupported.Contains(a, StringComparer.Ordinal))
+            .ToList();
+        if (usable.Count == 0)
+        {
+            _out.Bad("no proof algorithm is accepted by both the API and its authorization server that the agent can sign with");
+            return null;
+        }
+
+        string algorithm = usable.Contains(_algorithm, StringComparer.Ordinal) ? _algorithm : usable[0];
+        _out.Good(algorithm == _algorithm ? $"both accept {algorithm}, the agent's algorithm" : $"{_algorithm} is not accepted by both: the agent signs with {algorithm}");
+        return (issuer.TokenEndpoint, algorithm);
     }
 
     private async Task<bool> ExpectAsync(HttpResponseMessage response, HttpStatusCode status, string? slug, CancellationToken cancellationToken)

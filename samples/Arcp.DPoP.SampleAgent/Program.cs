@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 
 // dotnet run --project samples/Arcp.DPoP.SampleAgent              hosts the sample API on a free loopback port
-// dotnet run --project samples/Arcp.DPoP.SampleAgent -- --api URL  talks to a running API with a /dev-issuer/token endpoint
+// dotnet run --project samples/Arcp.DPoP.SampleAgent -- --api URL  talks to a running API (it discovers the token endpoint)
 // dotnet run --project samples/Arcp.DPoP.SampleAgent -- --alg ES256  signs with another algorithm (default EdDSA)
 const string Usage = "usage: Arcp.DPoP.SampleAgent [--api http://127.0.0.1:5080] [--alg EdDSA|Ed25519|ES256|...]";
 var output = new StoryWriter(Console.Out, StoryWriter.TerminalHasColor());
@@ -66,12 +66,12 @@ catch (HttpRequestException ex)
 }
 catch (Arcp.DPoP.Client.DPoPResourceMetadataException ex)
 {
-    Console.Error.WriteLine($"The API's protected resource metadata could not be used: {ex.Message}");
+    Console.Error.WriteLine($"Discovery failed (the API's protected resource metadata or its authorization server's metadata): {ex.Message}");
     ok = false;
 }
 catch (Arcp.DPoP.Client.DPoPTokenRequestException ex)
 {
-    Console.Error.WriteLine($"The API's development token endpoint ({api}dev-issuer/token) refused the token request: {ex.Message}");
+    Console.Error.WriteLine($"The token endpoint of the API's authorization server refused the token request: {ex.Message}");
     ok = false;
 }
 finally

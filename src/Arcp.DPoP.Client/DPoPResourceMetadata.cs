@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text.Json;
 
 namespace Arcp.DPoP.Client;
@@ -14,12 +13,6 @@ public sealed class DPoPResourceMetadata
 {
     /// <summary>The well-known path of RFC 9728 §3.</summary>
     public const string WellKnownPath = "/.well-known/oauth-protected-resource";
-
-    // The largest document read, in bytes (64 KiB): a real one is well under 2 KiB.
-    internal const int MaxDocumentLength = 64 * 1024;
-
-    // How long a read may take before it is abandoned.
-    internal static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
     private DPoPResourceMetadata(Uri resource)
     {
@@ -93,76 +86,22 @@ public sealed class DPoPResourceMetadata
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(resource);
         ArgumentNullException.ThrowIfNull(metadataUrl);
-        if (!metadataUrl.IsAbsoluteUri || !(metadataUrl.Scheme == Uri.UriSchemeHttps || (metadataUrl.Scheme == Uri.UriSchemeHttp && IsLoopback(metadataUrl))))
+        if (!DiscoveryDocument.IsAllowedUrl(metadataUrl))
         {
             throw new DPoPResourceMetadataException($"The metadata URL '{metadataUrl}' must be an absolute https URL (or http to a loopback host).");
         }
 
         // Plain http to loopback serves a resource on loopback (development); a remote resource naming one would make the
         // agent send a request to a service on its own machine, which it never asked to talk to.
-        if (metadataUrl.Scheme == Uri.UriSchemeHttp && !(resource.IsAbsoluteUri && IsLoopback(resource)))
+        if (metadataUrl.Scheme == Uri.UriSchemeHttp && !(resource.IsAbsoluteUri && DiscoveryDocument.IsLoopback(resource)))
         {
             throw new DPoPResourceMetadataException($"The metadata URL '{metadataUrl}' is plain http to a loopback host, but the resource '{resource}' is not on loopback: it is not read.");
         }
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(Timeout);
-        byte[] body;
-        try
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Get, metadataUrl);
-            request.Headers.Accept.ParseAdd("application/json");
-            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
-            if (response.StatusCode != HttpStatusCode.OK)
-            {
-                throw new DPoPResourceMetadataException($"{metadataUrl} answered {(int)response.StatusCode}, not 200 with the protected resource metadata.");
-            }
-
-            if (response.Content.Headers.ContentType?.MediaType is not "application/json")
-            {
-                throw new DPoPResourceMetadataException($"{metadataUrl} answered with '{response.Content.Headers.ContentType?.MediaType}', not application/json (RFC 9728 §3.2).");
-            }
-
-            if (response.Content.Headers.ContentLength > MaxDocumentLength)
-            {
-                throw TooLarge(metadataUrl);
-            }
-
-            body = await ReadBoundedAsync(response.Content, metadataUrl, timeout.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new DPoPResourceMetadataException($"{metadataUrl} did not answer within {Timeout.TotalSeconds:0} s.", ex);
-        }
-        catch (Exception ex) when (ex is HttpRequestException or IOException)
-        {
-            // IOException: the connection broke while the body was read (after the headers, so not an HttpRequestException).
-            throw new DPoPResourceMetadataException($"{metadataUrl} could not be read: {ex.Message}", ex);
-        }
+        byte[] body = (await DiscoveryDocument.ReadAsync(http, metadataUrl, "protected resource metadata", "RFC 9728 §3.2", notFoundIsNull: false, cancellationToken).ConfigureAwait(false))!;
 
         return Parse(body, resource, metadataUrl);
     }
-
-    private static async Task<byte[]> ReadBoundedAsync(HttpContent content, Uri metadataUrl, CancellationToken cancellationToken)
-    {
-        using var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        byte[] buffer = new byte[MaxDocumentLength + 1];
-        int length = 0;
-        int read;
-        while ((read = await stream.ReadAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false)) > 0)
-        {
-            length += read;
-            if (length > MaxDocumentLength)
-            {
-                throw TooLarge(metadataUrl);
-            }
-        }
-
-        return buffer[..length];
-    }
-
-    private static DPoPResourceMetadataException TooLarge(Uri metadataUrl) =>
-        new($"{metadataUrl} answered with more than {MaxDocumentLength} bytes; a protected resource metadata document is far smaller.");
 
     // RFC 9728 §3.2 and §3.3: a JSON object whose resource is the identifier the agent used, else nothing is trusted.
     internal static DPoPResourceMetadata Parse(ReadOnlySpan<byte> json, Uri resource, Uri metadataUrl)
@@ -203,14 +142,11 @@ public sealed class DPoPResourceMetadata
         }
     }
 
-    private static string[] Strings(JsonElement root, string name) =>
+    internal static string[] Strings(JsonElement root, string name) =>
         root.TryGetProperty(name, out var array) && array.ValueKind == JsonValueKind.Array
             ? [.. array.EnumerateArray().Where(e => e.ValueKind == JsonValueKind.String).Select(e => e.GetString()!)]
             : [];
 
-    private static string? Text(JsonElement root, string name) =>
+    internal static string? Text(JsonElement root, string name) =>
         root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
-
-    private static bool IsLoopback(Uri uri) =>
-        uri.IsLoopback || (IPAddress.TryParse(uri.DnsSafeHost, out var address) && IPAddress.IsLoopback(address));
 }

@@ -1,8 +1,9 @@
 namespace Arcp.DPoP.Client;
 
 /// <summary>
-/// A protected resource's metadata (RFC 9728) could not be used: the request failed, the answer was not a JSON
-/// document of bounded size, or it describes another resource than the one asked about (RFC 9728 §3.3).
+/// A discovery document could not be used — a protected resource's metadata (RFC 9728) or an authorization server's
+/// (RFC 8414, <see cref="DPoPAuthorizationServerMetadata"/>): the request failed, the answer was not a JSON document of
+/// bounded size, or it describes another resource or issuer than the one asked about (RFC 9728 §3.3, RFC 8414 §3.3).
 /// </summary>
 public sealed class DPoPResourceMetadataException : Exception
 {

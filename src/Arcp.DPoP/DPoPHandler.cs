@@ -47,6 +47,9 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
 
     private DPoPSchemeState? _state;
 
+    // The events of this request, raised with its context (a struct: nothing allocated to raise them).
+    private DPoPEventRaiser Raise => new(Context, Scheme, Options, Events, Logger);
+
     // What the scheme builds from its options (validator, caches, token validation parameters), shared by its requests.
     private DPoPSchemeState State => _state ??= Context.RequestServices.GetRequiredService<DPoPSchemeStates>().Get(Scheme.Name, Options);
 
@@ -76,15 +79,10 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
     {
         // Events supply or refuse, never accept early: a Success() here does not end authentication (issue 11 item 4).
         // An event left as it is costs nothing: its context is made only when someone handles it (issue 14).
-        DPoPMessageReceivedContext? messageReceived = null;
-        if (Events.ObservesMessageReceived)
+        var (messageReceived, receivedEnded) = await Raise.MessageReceivedAsync().ConfigureAwait(false);
+        if (receivedEnded is not null)
         {
-            messageReceived = new DPoPMessageReceivedContext(Context, Scheme, Options);
-            await Events.MessageReceived(messageReceived).ConfigureAwait(false);
-            if (await EndedByEventAsync(messageReceived.Result).ConfigureAwait(false) is { } received)
-            {
-                return received;
-            }
+            return receivedEnded;
         }
 
         var state = State;
@@ -148,14 +146,13 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
             return await FailAsync(bindingRule).ConfigureAwait(false);
         }
 
-        var tokenValidated = await RaiseTokenValidatedAsync(validated).ConfigureAwait(false);
-        if (await EndedByEventAsync(tokenValidated.Result).ConfigureAwait(false) is { } tokenEvent)
+        var (principal, eventProperties, tokenEvent) = await Raise.TokenValidatedAsync(validated).ConfigureAwait(false);
+        if (tokenEvent is not null)
         {
             return tokenEvent; // a Success() there only supplies the principal and properties: every check below still runs
         }
 
-        var principal = tokenValidated.Principal!;
-        var properties = StoreToken(tokenValidated.Properties ?? new AuthenticationProperties(), token, jkt);
+        var properties = StoreToken(eventProperties, token, jkt);
         if (parsed is null)
         {
             // Mode Allowed: a token with no cnf and no proof is a plain bearer token.
@@ -191,26 +188,12 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
         return await SucceedAsync(parsed, jkt, validated, principal, properties).ConfigureAwait(false);
     }
 
-    // Step 5's event: the principal's jkt is the thumbprint this request proved, and only that (issue 11 item 16), so
-    // the token's own jkt claims go before the application sees it. A ValueTask: the usual event completes at once.
-    private async ValueTask<DPoPTokenValidatedContext> RaiseTokenValidatedAsync(ValidatedToken validated)
-    {
-        DPoPBinding.RemoveJktClaims(validated.Identity);
-        var tokenValidated = new DPoPTokenValidatedContext(Context, Scheme, Options, validated.SecurityToken, validated.Jkt)
-        {
-            Principal = new ClaimsPrincipal(validated.Identity),
-            Properties = new AuthenticationProperties(),
-        };
-        var principal = tokenValidated.Principal;
-        await Events.TokenValidated(tokenValidated).ConfigureAwait(false);
-        tokenValidated.Principal ??= principal;
-        return tokenValidated;
-    }
-
-    private AuthenticationProperties StoreToken(AuthenticationProperties properties, ReadOnlyMemory<char> token, string? jkt)
+    // SaveToken: the token and its type in the ticket's properties (made here when no event made them).
+    private AuthenticationProperties? StoreToken(AuthenticationProperties? properties, ReadOnlyMemory<char> token, string? jkt)
     {
         if (Options.SaveToken)
         {
+            properties ??= new AuthenticationProperties();
             properties.StoreTokens(
             [
                 new AuthenticationToken { Name = "access_token", Value = token.ToString() },
@@ -221,26 +204,16 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
         return properties;
     }
 
-    private async ValueTask<AuthenticateResult> SucceedAsync(ParsedProof parsed, string? jkt, ValidatedToken validated, ClaimsPrincipal principal, AuthenticationProperties properties)
+    private async ValueTask<AuthenticateResult> SucceedAsync(ParsedProof parsed, string? jkt, ValidatedToken validated, ClaimsPrincipal principal, AuthenticationProperties? properties)
     {
         DPoPBinding.SetJktClaim(principal, jkt, ClaimsIssuer);
         _proved = jkt is not null;
-        if (Events.ObservesProofValidated)
-        {
-            var proofValidated = new DPoPProofValidatedContext(Context, Scheme, Options, parsed.ToProof(), validated.SecurityToken)
-            {
-                Principal = principal,
-                Properties = properties,
-            };
-            await Events.ProofValidated(proofValidated).ConfigureAwait(false);
-            if (proofValidated.Result is { } proofEvent)
-            {
-                // Every check has run: the event may accept (its ticket is used), decline or refuse.
-                return await EndedByEventAsync(proofEvent).ConfigureAwait(false) ?? proofEvent;
-            }
 
-            principal = proofValidated.Principal ?? principal;
-            properties = proofValidated.Properties;
+        // Every check has run: the event may accept (its ticket is used), decline or refuse.
+        (principal, properties, var proofEvent) = await Raise.ProofValidatedAsync(parsed, validated, principal, properties).ConfigureAwait(false);
+        if (proofEvent is not null)
+        {
+            return proofEvent;
         }
 
         if (parsed.RenewNonce)
@@ -262,75 +235,14 @@ public class DPoPHandler : AuthenticationHandler<DPoPOptions>
     private ValueTask<DPoPResult<ParsedProof>> CheckProofAsync(DPoPSchemeState state, string proof, ReadOnlyMemory<char> token) =>
         DPoPRequestProof.CheckAsync(state, Context, Scheme.Name, Options, _nonceService, proof, token);
 
-    // An event's result before the last check: a failure or NoResult ends authentication, a Success() does not (issue
-    // 11 item 4). A failure is the application's own DPoPFailure, or a generic one (an exception's text never reaches
-    // the client).
-    private async ValueTask<AuthenticateResult?> EndedByEventAsync(AuthenticateResult? result) => result switch
-    {
-        { Failure: DPoPAuthenticationException refused } => await FailAsync(refused.Failure, refused).ConfigureAwait(false),
-        { Failure: { } failure } => await FailAsync(DPoPFailures.EventRefused, failure).ConfigureAwait(false),
-        { None: true } => result,
-        _ => null,
-    };
-
-    private async Task<AuthenticateResult> FailAsync(DPoPFailure failure, Exception? cause = null)
-    {
-        var exception = new DPoPAuthenticationException(failure, cause ?? failure.Cause);
-        DPoPLog.Rejected(Logger, failure.ProblemType.Slug, failure.Code, failure.Detail, Context.TraceIdentifier);
-        var failed = new DPoPAuthenticationFailedContext(Context, Scheme, Options, exception);
-        await Events.AuthenticationFailed(failed).ConfigureAwait(false);
-
-        // The event may replace the failure or decline to answer (NoResult), never turn it into a success: a Success()
-        // here would skip the check that failed (issue 11 item 4).
-        return failed.Result switch
-        {
-            { Failure: DPoPAuthenticationException replaced } => AuthenticateResult.Fail(replaced),
-            { Failure: { } other } => AuthenticateResult.Fail(new DPoPAuthenticationException(failure, other)),
-            { None: true } => AuthenticateResult.NoResult(),
-            _ => AuthenticateResult.Fail(exception),
-        };
-    }
+    private Task<AuthenticateResult> FailAsync(DPoPFailure failure) => Raise.FailAsync(failure);
 
     /// <inheritdoc />
-    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
-    {
-        var authenticateResult = await HandleAuthenticateOnceSafeAsync().ConfigureAwait(false);
-        var failure = (authenticateResult.Failure as DPoPAuthenticationException)?.Failure
-            ?? (authenticateResult.Failure is null ? DPoPFailures.NoCredentials : DPoPFailures.NotAuthenticated);
-        var challenge = new DPoPChallengeContext(Context, Scheme, Options, properties)
-        {
-            AuthenticateFailure = authenticateResult.Failure,
-            Failure = failure,
-            Error = failure.Error,
-            ErrorDescription = failure.Detail,
-        };
-        await Events.Challenge(challenge).ConfigureAwait(false);
-        if (challenge.Handled || Response.HasStarted)
-        {
-            return;
-        }
-
-        failure = challenge.Failure ?? failure;
-        string? nonce = Options.RequireNonce && !DPoPChallenge.IsUnavailable(failure)
-            ? await _nonceService.GetNonceAsync(Context, Scheme.Name, Options).ConfigureAwait(false)
-            : null;
-        // RFC 9728 §5.1: where an agent learns how to get a token, when the application maps the metadata.
-        string? resourceMetadata = Context.RequestServices.GetService<ProtectedResourceMetadataEndpoint>()?.ChallengeUrl(Scheme.Name, Options, State, Request);
-        DPoPChallenge.WriteHeaders(Response, failure, challenge, State.Validator.AllowedAlgorithms, nonce, resourceMetadata);
-        await WriteProblemAsync(failure).ConfigureAwait(false);
-    }
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties) =>
+        await DPoPRefusalResponses.ChallengeAsync(Context, Scheme, Options, State, Events, _nonceService,
+            await HandleAuthenticateOnceSafeAsync().ConfigureAwait(false), properties, TimeProvider).ConfigureAwait(false);
 
     /// <inheritdoc />
-    protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
-    {
-        var forbidden = new DPoPForbiddenContext(Context, Scheme, Options, properties);
-        await Events.Forbidden(forbidden).ConfigureAwait(false);
-        if (!forbidden.Handled && !Response.HasStarted)
-        {
-            DPoPLog.Forbidden(Logger, Context.TraceIdentifier);
-            await WriteProblemAsync(DPoPFailures.Forbidden).ConfigureAwait(false);
-        }
-    }
-
-    private Task WriteProblemAsync(DPoPFailure failure) => DPoPProblemWriter.WriteAsync(Context, DPoPProblemWriter.Create(Context, failure, TimeProvider));
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
+        DPoPRefusalResponses.ForbidAsync(Context, Scheme, Options, Events, Logger, properties, TimeProvider);
 }

@@ -91,6 +91,8 @@ public sealed class RequestBodyTests
             await session.RequestTokenAsync(plain, TokenEndpoint);
         }
 
+        // The token endpoint's nonce is the API's too (one application, one nonce): a stale one makes the API ask again.
+        session.RememberNonce(Register, new HttpResponseMessage { Headers = { { "DPoP-Nonce", "stale" } } });
         int afterToken = transport.Count;
         using var client = new HttpClient(new DPoPMessageHandler(session) { InnerHandler = transport }, disposeHandler: false);
         using var first = await client.PostAsync(Register, new StreamContent(new ForwardOnlyStream(100)));
@@ -115,6 +117,7 @@ public sealed class RequestBodyTests
         }
 
         transport.Bodies.Clear();
+        session.RememberNonce(Register, new HttpResponseMessage { Headers = { { "DPoP-Nonce", "stale" } } }); // see above: the API must ask
         using var client = new HttpClient(new DPoPMessageHandler(session) { InnerHandler = transport }, disposeHandler: false);
         var content = new StreamContent(new ForwardOnlyStream(100));
         content.Headers.ContentLength = 100;

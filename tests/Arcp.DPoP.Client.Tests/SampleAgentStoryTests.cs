@@ -31,6 +31,43 @@ public sealed class SampleAgentStoryTests
         Assert.True(discovered < story.IndexOf("token from /", StringComparison.Ordinal), story);
         Assert.Contains("resource_metadata: http://localhost/.well-known/oauth-protected-resource", story, StringComparison.Ordinal);
         Assert.Contains("proof algorithms: EdDSA Ed25519 ES256", story, StringComparison.Ordinal);
+
+        // ... then the issuer's RFC 8414 metadata, for the token endpoint it then used.
+        Assert.Contains("authorization servers: http://localhost/dev-issuer", story, StringComparison.Ordinal);
+        Assert.Contains("authorization server metadata of http://localhost/dev-issuer", story, StringComparison.Ordinal);
+        Assert.Contains("token_endpoint: http://localhost/dev-issuer/token", story, StringComparison.Ordinal);
+        Assert.Contains("token from /dev-issuer/token", story, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_agent_finds_the_token_endpoint_and_algorithm_by_discovery_alone_wherever_the_issuer_lives()
+    {
+        // The issuer moved, and the API accepts only ES256 proofs: an agent that hard-coded /dev-issuer/token or its
+        // preferred EdDSA would fail. It knows only the API's URL: 401 -> RFC 9728 -> RFC 8414 -> token -> call.
+        await using var api = new SampleApi
+        {
+            ExtraServices = services =>
+            {
+                services.Configure<Arcp.DPoP.Development.DPoPDevelopmentIssuerOptions>(o => o.Path = "/auth/elsewhere");
+                services.PostConfigure<Arcp.DPoP.DPoPOptions>(Arcp.DPoP.DPoPDefaults.AuthenticationScheme, o =>
+                {
+                    o.AllowedAlgorithms.Clear();
+                    o.AllowedAlgorithms.Add("ES256");
+                });
+            },
+        };
+        using var transport = api.Transport();
+        using var output = new StringWriter();
+
+        bool ok = await new AgentStory(SampleApi.BaseAddress, transport, new StoryWriter(output, color: false), algorithm: "EdDSA").RunAsync();
+
+        string story = output.ToString();
+        Assert.True(ok, story);
+        Assert.Contains("authorization servers: http://localhost/auth/elsewhere", story, StringComparison.Ordinal);
+        Assert.Contains("token_endpoint: http://localhost/auth/elsewhere/token", story, StringComparison.Ordinal);
+        Assert.Contains("EdDSA is not accepted by both: the agent signs with ES256", story, StringComparison.Ordinal);
+        Assert.Contains("token from /auth/elsewhere/token", story, StringComparison.Ordinal);
+        Assert.Equal(2, story.Split("✔ 200 OK").Length - 1);
     }
 
     [Fact]
@@ -57,6 +94,11 @@ public sealed class SampleAgentStoryTests
         Assert.True(ok, story);
         Assert.Contains("dpop-binding-mismatch", story, StringComparison.Ordinal);
         Assert.Contains("The story went as it should.", story, StringComparison.Ordinal);
+
+        // Over sockets the issuer is named for the origin the agent used, and its token endpoint is there too.
+        string origin = api.GetLeftPart(UriPartial.Authority);
+        Assert.Contains($"authorization servers: {origin}/dev-issuer", story, StringComparison.Ordinal);
+        Assert.Contains($"token_endpoint: {origin}/dev-issuer/token", story, StringComparison.Ordinal);
         await host.StopAsync();
     }
 }

@@ -64,6 +64,31 @@ public sealed class DevelopmentIssuerTests : IDisposable
     }
 
     [Fact]
+    public async Task The_APIs_RFC_9728_document_names_the_development_issuer_as_its_metadata_and_tokens_do()
+    {
+        await using var factory = Sample();
+        using var client = factory.CreateClient();
+        using var key = TestKey.Create();
+
+        // RFC 9728 §2: authorization_servers holds the issuer identifier for the origin the client used...
+        using var document = await client.GetAsync("/.well-known/oauth-protected-resource");
+        Assert.Equal(HttpStatusCode.OK, document.StatusCode);
+        var resource = JsonDocument.Parse(await document.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(["http://localhost/dev-issuer"], Strings(resource, "authorization_servers"));
+
+        // ... which is the issuer of its RFC 8414 metadata (§3.3) and the iss of the tokens its token endpoint issues.
+        using var metadata = await client.GetAsync("/.well-known/oauth-authorization-server/dev-issuer");
+        Assert.Equal("http://localhost/dev-issuer", JsonDocument.Parse(await metadata.Content.ReadAsStringAsync()).RootElement.GetProperty("issuer").GetString());
+        Assert.Equal("http://localhost/dev-issuer", new JsonWebToken(await factory.GetTokenAsync(client, key)).Issuer);
+
+        // Another origin the API serves gets that origin's issuer (PublicOrigin unset, Host vouched for by AllowedHosts).
+        using var at127 = new HttpRequestMessage(HttpMethod.Get, "/.well-known/oauth-protected-resource");
+        at127.Headers.Host = "127.0.0.1";
+        using var other = await client.SendAsync(at127);
+        Assert.Equal(["http://127.0.0.1/dev-issuer"], Strings(JsonDocument.Parse(await other.Content.ReadAsStringAsync()).RootElement, "authorization_servers"));
+    }
+
+    [Fact]
     public async Task The_jwks_holds_the_key_that_signs_the_tokens()
     {
         await using var factory = Sample();
@@ -343,7 +368,7 @@ public sealed class DevelopmentIssuerTests : IDisposable
     }
 
     [Fact]
-    public async Task With_RequireNonce_the_token_endpoint_asks_for_its_own_nonce()
+    public async Task With_RequireNonce_the_token_endpoint_asks_for_the_schemes_nonce_which_the_API_shares()
     {
         await using var factory = Sample();
         factory.Settings[P + "RequireNonce"] = "true";
@@ -352,19 +377,32 @@ public sealed class DevelopmentIssuerTests : IDisposable
 
         using var first = await SendProofAsync(client, new ProofBuilder(key, "POST", "http://localhost" + SampleApiFactory.TokenPath).Build());
         await AssertErrorAsync(first, "use_dpop_nonce", "nonce");
-        string nonce = first.Headers.GetValues("DPoP-Nonce").Single();
+        Assert.Single(first.Headers.GetValues("DPoP-Nonce"));
 
-        // The API's nonce is not the token endpoint's (RFC 9449 §8: each server its own).
+        // A nonce that is not the server's is refused, with a new one to use.
+        var forged = new ProofBuilder(key, "POST", "http://localhost" + SampleApiFactory.TokenPath);
+        forged.Payload["nonce"] = "not-a-nonce-of-this-server";
+        using var refused = await SendProofAsync(client, forged.Build());
+        Assert.Single(refused.Headers.GetValues("DPoP-Nonce"));
+        await AssertErrorAsync(refused, "use_dpop_nonce", "nonce");
+
+        // One application, one origin, one nonce (RFC 9449 §8 allows it): the nonce the API hands out in its challenge
+        // is good at the token endpoint, and the token endpoint's at the API.
         using var apiChallenge = await client.PostAsync(Register, null);
         string apiNonce = apiChallenge.Headers.GetValues("DPoP-Nonce").Single();
         var withApiNonce = new ProofBuilder(key, "POST", "http://localhost" + SampleApiFactory.TokenPath);
         withApiNonce.Payload["nonce"] = apiNonce;
-        await AssertErrorAsync(await SendProofAsync(client, withApiNonce.Build()), "use_dpop_nonce", "nonce");
+        using var second = await SendProofAsync(client, withApiNonce.Build());
+        string body = await second.Content.ReadAsStringAsync();
+        Assert.True(second.StatusCode == HttpStatusCode.OK, body);
+        string token = JsonDocument.Parse(body).RootElement.GetProperty("access_token").GetString()!;
 
-        var withNonce = new ProofBuilder(key, "POST", "http://localhost" + SampleApiFactory.TokenPath);
-        withNonce.Payload["nonce"] = nonce;
-        using var second = await SendProofAsync(client, withNonce.Build());
-        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        using var again = await SendProofAsync(client, new ProofBuilder(key, "POST", "http://localhost" + SampleApiFactory.TokenPath).Build());
+        string tokenEndpointNonce = again.Headers.GetValues("DPoP-Nonce").Single();
+        var atApi = factory.Proof(key, "POST", Register, token);
+        atApi.Payload["nonce"] = tokenEndpointNonce;
+        using var registered = await client.SendAsync(SampleApiFactory.Request(HttpMethod.Post, Register, token, atApi.Build()));
+        Assert.NotEqual(HttpStatusCode.Unauthorized, registered.StatusCode);
     }
 
     [Fact]

@@ -175,6 +175,15 @@ public sealed class DPoPDevelopmentIssuer : IDisposable
         uri.UserInfo.Length == 0 && uri.Query.Length == 0 && uri.Fragment.Length == 0 &&
         uri.AbsolutePath.EndsWith(path, StringComparison.Ordinal);
 
+    /// <summary>
+    /// The issuer identifier for a request (RFC 8414 §2: the URL its metadata is found under): the scheme's
+    /// <see cref="DPoPOptions.PublicOrigin"/>, else the origin the client used, plus the path base and the issuer's
+    /// path. The one rule for the metadata's <c>issuer</c>, the tokens' <c>iss</c> and the API's RFC 9728
+    /// <c>authorization_servers</c>.
+    /// </summary>
+    internal static string IssuerFor(Microsoft.AspNetCore.Http.HttpRequest request, DPoPOptions options, string path) =>
+        (options.PublicOrigin?.TrimEnd('/') ?? request.Scheme + "://" + request.Host.ToUriComponent()) + request.PathBase.ToUriComponent() + path;
+
     internal static string NormalizePath(string? path)
     {
         path = string.IsNullOrWhiteSpace(path) ? "/dev-issuer" : path.Trim().TrimEnd('/');

@@ -19,8 +19,4 @@ internal static partial class DevelopmentIssuerLog
     [LoggerMessage(EventId = 152, EventName = "DevelopmentTokenIssued", Level = LogLevel.Information,
         Message = "Development issuer issued a DPoP-bound token: sub {Subject}, cnf.jkt {Jkt}.")]
     public static partial void TokenIssued(ILogger logger, string subject, string jkt);
-
-    [LoggerMessage(EventId = 153, EventName = "DevelopmentIssuerReplayCacheFailed", Level = LogLevel.Error,
-        Message = "The development issuer could not record a DPoP proof in the replay cache; no token is issued (fail closed).")]
-    public static partial void ReplayCacheFailed(ILogger logger, Exception exception);
 }

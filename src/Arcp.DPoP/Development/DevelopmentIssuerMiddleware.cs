@@ -17,6 +17,12 @@ namespace Arcp.DPoP.Development;
 /// pipeline only in the Development environment (<see cref="DevelopmentIssuerStartupFilter"/>), and answers only while
 /// the scheme trusts the issuer (no issuer of the application's own configured); otherwise requests pass through.
 /// </summary>
+/// <remarks>
+/// The token endpoint validates proofs with <see cref="IDPoPTokenRequestValidator"/>, under the scheme's options, so
+/// it shares the API's replay cache and the scheme's <see cref="IDPoPNonceService"/>: with
+/// <see cref="DPoPOptions.RequireNonce"/> one nonce serves both (RFC 9449 §8 lets a server that is both authorization
+/// and resource server use one nonce; here they are one application on one origin).
+/// </remarks>
 internal sealed partial class DevelopmentIssuerMiddleware
 {
     private const string FormContentType = "application/x-www-form-urlencoded";
@@ -27,20 +33,17 @@ internal sealed partial class DevelopmentIssuerMiddleware
     private readonly string _path;
     private readonly DevelopmentIssuerTrust _trust;
     private readonly IOptionsMonitor<DPoPOptions> _schemeOptions;
-    private readonly IDPoPReplayCache _replayCache;
-    private readonly IDPoPNonceService _nonces;
+    private readonly IDPoPTokenRequestValidator _tokenRequests;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly string _openIdConfigurationPath;
     private readonly string _authorizationServerMetadataPath;
     private readonly string _jwksPath;
     private readonly string _tokenPath;
-    private readonly string _nonceScope;
-    private ValidatorFor? _validator;
     private DPoPDevelopmentIssuer? _issuer;
 
     public DevelopmentIssuerMiddleware(RequestDelegate next, IServiceProvider services, IOptions<DPoPDevelopmentIssuerOptions> options, DevelopmentIssuerTrust trust,
-        IOptionsMonitor<DPoPOptions> schemeOptions, IDPoPReplayCache replayCache, IDPoPNonceService nonces, TimeProvider timeProvider, ILogger<DPoPDevelopmentIssuer> logger)
+        IOptionsMonitor<DPoPOptions> schemeOptions, IDPoPTokenRequestValidator tokenRequests, TimeProvider timeProvider, ILogger<DPoPDevelopmentIssuer> logger)
     {
         _next = next;
         _services = services;
@@ -48,17 +51,13 @@ internal sealed partial class DevelopmentIssuerMiddleware
         _path = DPoPDevelopmentIssuer.NormalizePath(_options.Path);
         _trust = trust;
         _schemeOptions = schemeOptions;
-        _replayCache = replayCache;
-        _nonces = nonces;
+        _tokenRequests = tokenRequests;
         _timeProvider = timeProvider;
         _logger = logger;
         _openIdConfigurationPath = _path + "/.well-known/openid-configuration";
         _authorizationServerMetadataPath = "/.well-known/oauth-authorization-server" + _path;
         _jwksPath = _path + "/jwks";
         _tokenPath = _path + "/token";
-
-        // Nonces of the token endpoint are its own (RFC 9449 §8): one the API handed out does not pass here, nor the reverse.
-        _nonceScope = _options.AuthenticationScheme + _path;
     }
 
     public Task InvokeAsync(HttpContext context)
@@ -138,13 +137,6 @@ internal sealed partial class DevelopmentIssuerMiddleware
             return;
         }
 
-        var proofs = request.Headers[DPoPDefaults.ProofHeaderName];
-        if (proofs.Count != 1 || string.IsNullOrEmpty(proofs[0]))
-        {
-            await ErrorAsync(context, "invalid_dpop_proof", "Send exactly one DPoP proof (RFC 9449 §4) in the DPoP header; the token will be bound to its key.").ConfigureAwait(false);
-            return;
-        }
-
         // RFC 6749 §3.2: parameters come form-encoded. An empty body asks for the defaults (a development convenience).
         IFormCollection form = FormCollection.Empty;
         if (request.HasFormContentType)
@@ -167,21 +159,9 @@ internal sealed partial class DevelopmentIssuerMiddleware
             return;
         }
 
-        // RFC 9449 §4.3: every check, signature included, with the handler's htu rule; no access token, so no ath.
-        var result = Validator(options).Validate(proofs[0]!, request, accessToken: null);
-        if (!result.IsValid)
-        {
-            await ErrorAsync(context, "invalid_dpop_proof", result.Failure.Detail).ConfigureAwait(false);
-            return;
-        }
-
-        var proof = result.Proof;
-        if (options.RequireNonce && !await NonceIsGoodAsync(context, options, proof.Nonce).ConfigureAwait(false))
-        {
-            return;
-        }
-
-        if (!TryReadGrant(form, request, proof.Jkt, out var grant, out string? error, out string? description))
+        // The grant is checked before the proof, whose validation records its jti last (RFC 9449 §11.1): a request
+        // refused for its parameters never uses up the proof.
+        if (!TryReadGrant(form, request, out var grant, out string? error, out string? description))
         {
             // RFC 6749 §5.2: a client that authenticated with the Authorization header gets 401 and a challenge.
             bool badClient = string.Equals(error, "invalid_client", StringComparison.Ordinal);
@@ -194,29 +174,19 @@ internal sealed partial class DevelopmentIssuerMiddleware
             return;
         }
 
-        // Replay last (RFC 9449 §11.1), in the handler's store and key space, so a refused request never uses up the jti.
-        bool firstUse;
-        try
+        // RFC 9449 §5: the library's one token-endpoint validation (every §4.3 check with the handler's htu and origin
+        // rules, the scheme's nonce, first use in the handler's replay cache), which sets DPoP-Nonce when it asks for one.
+        var proof = await _tokenRequests.ValidateAsync(context, _options.AuthenticationScheme).ConfigureAwait(false);
+        if (!proof.Succeeded)
         {
-            firstUse = await _replayCache.TryAddAsync(DPoPProofValidator.ReplayKey(proof.Jkt, proof.Jti), proof.IssuedAt + options.ProofLifetime + options.ClockSkew, context.RequestAborted).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
-        {
-            DevelopmentIssuerLog.ReplayCacheFailed(_logger, ex);
-            context.Response.Headers.RetryAfter = ((int)options.ReplayCheckRetryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
-            await ErrorAsync(context, "temporarily_unavailable", "The replay cache cannot record DPoP proofs right now, so no token is issued; retry with a new proof.", StatusCodes.Status503ServiceUnavailable).ConfigureAwait(false);
-            return;
-        }
-
-        if (!firstUse)
-        {
-            await ErrorAsync(context, "invalid_dpop_proof", "This DPoP proof was already used (same key and jti); make a new proof, with a new jti, for every request.").ConfigureAwait(false);
+            await ProofErrorAsync(context, proof.Failure, options).ConfigureAwait(false);
             return;
         }
 
         var lifetime = _options.TokenLifetime;
-        string token = Issuer.CreateTokenFor(IssuerFor(request, options), grant.Subject, proof.Jkt, grant.Scope, grant.Roles, lifetime, Issuer.Audience(), _timeProvider.GetUtcNow());
-        DevelopmentIssuerLog.TokenIssued(_logger, grant.Subject, proof.Jkt);
+        string subject = grant.Subject ?? "dev-client-" + proof.Jkt[..8];
+        string token = Issuer.CreateTokenFor(IssuerFor(request, options), subject, proof.Jkt, grant.Scope, grant.Roles, lifetime, Issuer.Audience(), _timeProvider.GetUtcNow());
+        DevelopmentIssuerLog.TokenIssued(_logger, subject, proof.Jkt);
         await WriteJsonAsync(context, StatusCodes.Status200OK, writer =>
         {
             // RFC 9449 §5: token_type DPoP for a bound token; RFC 6749 §5.1.
@@ -233,28 +203,21 @@ internal sealed partial class DevelopmentIssuerMiddleware
         }).ConfigureAwait(false);
     }
 
-    // RFC 9449 §8: a proof without this endpoint's current nonce gets use_dpop_nonce and the nonce to use.
-    private async Task<bool> NonceIsGoodAsync(HttpContext context, DPoPOptions options, string? nonce)
+    // An OAuth token endpoint answers in RFC 6749 §5.2's application/json: the failure's RFC 9449 §5 code
+    // (invalid_dpop_proof, use_dpop_nonce) and its detail; 503 temporarily_unavailable with Retry-After when the replay
+    // cache cannot answer (fail closed).
+    private static Task ProofErrorAsync(HttpContext context, DPoPFailure failure, DPoPOptions options)
     {
-        var validation = string.IsNullOrEmpty(nonce) ? DPoPNonceValidation.Invalid : await _nonces.ValidateNonceAsync(context, _nonceScope, options, nonce).ConfigureAwait(false);
-        if (validation is DPoPNonceValidation.Valid)
+        if (failure.ProblemType.Status == StatusCodes.Status503ServiceUnavailable)
         {
-            return true;
+            context.Response.Headers.RetryAfter = ((long)Math.Ceiling(options.ReplayCheckRetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            return ErrorAsync(context, "temporarily_unavailable", failure.Detail, StatusCodes.Status503ServiceUnavailable);
         }
 
-        context.Response.Headers[DPoPDefaults.NonceHeaderName] = await _nonces.GetNonceAsync(context, _nonceScope, options).ConfigureAwait(false);
-        if (validation is DPoPNonceValidation.ValidRenew)
-        {
-            return true;
-        }
-
-        await ErrorAsync(context, "use_dpop_nonce", string.IsNullOrEmpty(nonce)
-            ? "This token endpoint requires a server nonce in the DPoP proof (RFC 9449 §8): make a new proof whose nonce claim is the DPoP-Nonce response header's value."
-            : "The DPoP proof's nonce is expired or was not issued by this token endpoint: make a new proof with the nonce from the DPoP-Nonce response header.").ConfigureAwait(false);
-        return false;
+        return ErrorAsync(context, failure.Error ?? "invalid_dpop_proof", failure.Detail);
     }
 
-    private bool TryReadGrant(IFormCollection form, HttpRequest request, string jkt, out Grant grant, out string? error, out string? description)
+    private bool TryReadGrant(IFormCollection form, HttpRequest request, out Grant grant, out string? error, out string? description)
     {
         grant = default;
         error = "invalid_request";
@@ -300,8 +263,9 @@ internal sealed partial class DevelopmentIssuerMiddleware
             clientId = basicId;
         }
 
-        string subject = string.IsNullOrEmpty(clientId) ? "dev-client-" + jkt[..8] : clientId;
-        if (!ClientIdPattern().IsMatch(subject))
+        // No client_id: the subject is made from the proof's key once it is validated.
+        string? subject = string.IsNullOrEmpty(clientId) ? null : clientId;
+        if (subject is not null && !ClientIdPattern().IsMatch(subject))
         {
             description = "client_id must be 1 to 64 letters, digits, '-', '_', '.', ':' or '@'.";
             return false;
@@ -365,24 +329,7 @@ internal sealed partial class DevelopmentIssuerMiddleware
         return builder.ToString();
     }
 
-    private DPoPProofValidator Validator(DPoPOptions options)
-    {
-        // One validator per options instance (it keeps a cache of proof headers); options change only on reload.
-        // One reference, read and written whole, so a request never pairs new options with an old validator.
-        var current = _validator;
-        if (current is not null && ReferenceEquals(current.Options, options))
-        {
-            return current.Validator;
-        }
-
-        var validator = new DPoPProofValidator(options);
-        _validator = new ValidatorFor(options, validator);
-        return validator;
-    }
-
-    // RFC 8414 §2: the issuer is the URL its metadata is found under; the origin is the one the client used (or PublicOrigin).
-    private string IssuerFor(HttpRequest request, DPoPOptions options) =>
-        (options.PublicOrigin?.TrimEnd('/') ?? request.Scheme + "://" + request.Host.ToUriComponent()) + request.PathBase.ToUriComponent() + _path;
+    private string IssuerFor(HttpRequest request, DPoPOptions options) => DPoPDevelopmentIssuer.IssuerFor(request, options, _path);
 
     private static Task MethodNotAllowed(HttpContext context, string allow)
     {
@@ -438,7 +385,5 @@ internal sealed partial class DevelopmentIssuerMiddleware
     [System.Text.RegularExpressions.GeneratedRegex("^[\\x21\\x23-\\x5B\\x5D-\\x7E]{1,128}$")]
     private static partial System.Text.RegularExpressions.Regex ScopeTokenPattern();
 
-    private sealed record ValidatorFor(DPoPOptions Options, DPoPProofValidator Validator);
-
-    private readonly record struct Grant(string Subject, string? Scope, IReadOnlyList<string> Roles);
+    private readonly record struct Grant(string? Subject, string? Scope, IReadOnlyList<string> Roles);
 }

@@ -36,6 +36,15 @@ internal sealed class DevelopmentIssuerTrust : IPostConfigureOptions<DPoPOptions
     /// <summary>Whether the scheme the issuer serves trusts it (false outside Development or beside a configured issuer).</summary>
     public bool IsTrusted => _trusted;
 
+    /// <summary>
+    /// The development issuer's identifier for this request when <paramref name="scheme"/> is the scheme that trusts it
+    /// (what the API's RFC 9728 document lists in <c>authorization_servers</c>); otherwise <see langword="null"/>.
+    /// </summary>
+    public string? AuthorizationServerFor(string scheme, DPoPOptions options, Microsoft.AspNetCore.Http.HttpRequest request) =>
+        _trusted && string.Equals(scheme, _options.AuthenticationScheme, StringComparison.Ordinal)
+            ? DPoPDevelopmentIssuer.IssuerFor(request, options, DPoPDevelopmentIssuer.NormalizePath(_options.Path))
+            : null;
+
     public void PostConfigure(string? name, DPoPOptions options)
     {
         if (!string.Equals(name, _options.AuthenticationScheme, StringComparison.Ordinal))

@@ -69,7 +69,7 @@ internal sealed class ProtectedResourceMetadataEndpoint
                 continue;
             }
 
-            var (servers, complete) = await AuthorizationServersAsync(context, options).ConfigureAwait(false);
+            var (servers, complete) = await AuthorizationServersAsync(context, scheme, options, state).ConfigureAwait(false);
             byte[] document = ProtectedResourceMetadataDocument.Get(options, resource, servers);
             response.StatusCode = StatusCodes.Status200OK;
             response.ContentType = "application/json";
@@ -89,9 +89,10 @@ internal sealed class ProtectedResourceMetadataEndpoint
         response.StatusCode = hostRefused ? StatusCodes.Status421MisdirectedRequest : StatusCodes.Status404NotFound;
     }
 
-    // authorization_servers: configured, else the issuer the scheme's metadata publishes (its "issuer", not the
+    // authorization_servers: configured, else the development issuer when the scheme trusts it (it sets an
+    // IssuerValidator, no ValidIssuer), else the issuer the scheme's metadata publishes (its "issuer", not the
     // metadata URL), then ValidIssuer(s). "complete" is false when the metadata could not be read in time.
-    private async ValueTask<(IReadOnlyList<string> Servers, bool Complete)> AuthorizationServersAsync(HttpContext context, DPoPOptions options)
+    private async ValueTask<(IReadOnlyList<string> Servers, bool Complete)> AuthorizationServersAsync(HttpContext context, string scheme, DPoPOptions options, DPoPSchemeState state)
     {
         var configured = options.ResourceMetadata.AuthorizationServers;
         if (configured.Count > 0)
@@ -100,6 +101,18 @@ internal sealed class ProtectedResourceMetadataEndpoint
         }
 
         var parameters = options.TokenValidationParameters;
+        if (DevelopmentIssuer(context, scheme, options, state) is { } development)
+        {
+            var withDevelopment = new List<string>(2) { development };
+            AddIssuer(withDevelopment, parameters.ValidIssuer);
+            foreach (string issuer in parameters.ValidIssuers ?? [])
+            {
+                AddIssuer(withDevelopment, issuer);
+            }
+
+            return (withDevelopment, true);
+        }
+
         if (options.ConfigurationManager is null && parameters.ValidIssuers is null)
         {
             return (string.IsNullOrEmpty(parameters.ValidIssuer) ? [] : SingleIssuer(parameters.ValidIssuer), true);
@@ -134,6 +147,24 @@ internal sealed class ProtectedResourceMetadataEndpoint
         }
 
         return (servers, complete);
+    }
+
+    // The development issuer's identifier for the origin the client used: the one its metadata names and its token
+    // endpoint puts in iss. Built from the request's Host only when the scheme vouches for that Host, as htu is.
+    private static string? DevelopmentIssuer(HttpContext context, string scheme, DPoPOptions options, DPoPSchemeState state)
+    {
+        if (context.RequestServices.GetService<Development.DevelopmentIssuerTrust>() is not { } trust)
+        {
+            return null;
+        }
+
+        // Listed only for a host its token endpoint answers on (DevelopmentIssuerHost: no DNS-rebound names).
+        var request = context.Request;
+        bool originKnown = state.Validator.PublicOrigin is not null ||
+            (state.HostPolicy is { } policy && policy.Allows(request.Host, request.Scheme, context.Connection.LocalPort));
+        return originKnown && Development.DevelopmentIssuerHost.Allows(request.Host, options, context.RequestServices.GetService<IOptionsMonitor<Microsoft.AspNetCore.HostFiltering.HostFilteringOptions>>()?.CurrentValue)
+            ? trust.AuthorizationServerFor(scheme, options, request)
+            : null;
     }
 
     // The one-issuer list of the common configuration (ValidIssuer only), kept so serving the document allocates nothing.

@@ -68,6 +68,20 @@ public sealed class EventTests
         Assert.Equal(key.Jkt, events.ProvedJkt);
     }
 
+    [Fact]
+    public void Only_events_someone_handles_are_observed_so_the_handler_makes_no_context_for_the_others()
+    {
+        // Issue 14: the three events of every accepted request cost nothing while left as they are.
+        var untouched = new DPoPEvents();
+        Assert.Equal((false, false, false), (untouched.ObservesMessageReceived, untouched.ObservesTokenValidated, untouched.ObservesProofValidated));
+
+        var assigned = new DPoPEvents { OnTokenValidated = _ => Task.CompletedTask };
+        Assert.Equal((false, true, false), (assigned.ObservesMessageReceived, assigned.ObservesTokenValidated, assigned.ObservesProofValidated));
+
+        var subclass = new CountingEvents();
+        Assert.Equal((true, true, true), (subclass.ObservesMessageReceived, subclass.ObservesTokenValidated, subclass.ObservesProofValidated));
+    }
+
     private sealed class CountingEvents : DPoPEvents
     {
         public int MessageReceivedCount { get; private set; }
