@@ -42,13 +42,13 @@ internal readonly struct DPoPEventRaiser
     }
 
     /// <summary>
-    /// Step 5's event. The principal's jkt is the thumbprint this request proved, and only that (issue 11 item 16), so
-    /// the token's own jkt claims go before the application sees it. <c>Success()</c> only supplies the principal and
-    /// properties: every check after it still runs.
+    /// Step 5's event. The principal's jkt is the thumbprint this request proved, and only that (issue 11 item 16): the
+    /// token's own jkt claims were removed when it was validated (<see cref="AccessTokenValidator"/>, before it is
+    /// cached), so the application never sees one. <c>Success()</c> only supplies the principal and properties: every
+    /// check after it still runs.
     /// </summary>
     public async ValueTask<(ClaimsPrincipal Principal, AuthenticationProperties? Properties, AuthenticateResult? Ended)> TokenValidatedAsync(ValidatedToken validated)
     {
-        DPoPBinding.RemoveJktClaims(validated.Identity);
         var principal = new ClaimsPrincipal(validated.Identity);
         if (!_events.ObservesTokenValidated)
         {
