@@ -84,9 +84,7 @@ internal sealed class DPoPHostPolicy
                 continue;
             }
 
-            if (allowed.StartsWith("*.", StringComparison.Ordinal)
-                ? name.Length > allowed.Length - 1 && name.EndsWith(allowed.AsSpan(1), StringComparison.OrdinalIgnoreCase)
-                : string.Equals(name, allowed, StringComparison.OrdinalIgnoreCase))
+            if (NameMatches(name, allowed))
             {
                 return true;
             }
@@ -94,4 +92,13 @@ internal sealed class DPoPHostPolicy
 
         return false;
     }
+
+    /// <summary>
+    /// Whether a host name matches one entry of host filtering's list, by its rules: the same name ignoring case, or
+    /// for <c>*.suffix</c> a name that ends with <c>.suffix</c> and has something before it.
+    /// </summary>
+    public static bool NameMatches(string name, string allowed) =>
+        allowed.StartsWith("*.", StringComparison.Ordinal)
+            ? name.Length > allowed.Length - 1 && name.EndsWith(allowed.AsSpan(1), StringComparison.OrdinalIgnoreCase)
+            : string.Equals(name, allowed, StringComparison.OrdinalIgnoreCase);
 }

@@ -45,9 +45,7 @@ internal static class DevelopmentIssuerHost
                 continue;
             }
 
-            if (allowed.StartsWith("*.", StringComparison.Ordinal)
-                ? name.Length > allowed.Length - 1 && name.EndsWith(allowed.AsSpan(1), StringComparison.OrdinalIgnoreCase)
-                : string.Equals(name, allowed, StringComparison.OrdinalIgnoreCase))
+            if (DPoPHostPolicy.NameMatches(name, allowed))
             {
                 return true;
             }
