@@ -119,25 +119,17 @@ public sealed class DPoPAuthorizationServerMetadata
     }
 
     // RFC 8414 §3.2 and §3.3: a JSON object whose issuer is the identifier asked about and that names a token endpoint.
-    internal static DPoPAuthorizationServerMetadata Parse(ReadOnlySpan<byte> json, string issuer, Uri metadataUrl)
-    {
-        try
+    internal static DPoPAuthorizationServerMetadata Parse(ReadOnlySpan<byte> json, string issuer, Uri metadataUrl) =>
+        DiscoveryDocument.Parse(json, metadataUrl, root =>
         {
-            using var document = JsonDocument.Parse(json.ToArray(), new JsonDocumentOptions { MaxDepth = 8 });
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                throw new DPoPResourceMetadataException($"{metadataUrl} did not answer with a JSON object.");
-            }
-
-            string? claimed = DPoPResourceMetadata.Text(root, "issuer");
+            string? claimed = DiscoveryDocument.Text(root, "issuer");
             if (!string.Equals(claimed, issuer, StringComparison.Ordinal))
             {
                 throw new DPoPResourceMetadataException(
                     $"The metadata at {metadataUrl} is the issuer '{claimed}''s, not '{issuer}''s (RFC 8414 §3.3): it is not used.");
             }
 
-            string? endpoint = DPoPResourceMetadata.Text(root, "token_endpoint");
+            string? endpoint = DiscoveryDocument.Text(root, "token_endpoint");
             // Plain http (to loopback) only for a loopback issuer: an https issuer cannot send the token request to this machine.
             if (endpoint is null || !Uri.TryCreate(endpoint, UriKind.Absolute, out var tokenEndpoint) || !DiscoveryDocument.IsAllowedUrl(tokenEndpoint) || tokenEndpoint.Fragment.Length > 0 ||
                 (tokenEndpoint.Scheme == Uri.UriSchemeHttp && metadataUrl.Scheme != Uri.UriSchemeHttp))
@@ -148,15 +140,9 @@ public sealed class DPoPAuthorizationServerMetadata
 
             return new DPoPAuthorizationServerMetadata(issuer, tokenEndpoint)
             {
-                DPoPSigningAlgValuesSupported = DPoPResourceMetadata.Strings(root, "dpop_signing_alg_values_supported"),
-                GrantTypesSupported = DPoPResourceMetadata.Strings(root, "grant_types_supported"),
-                ScopesSupported = DPoPResourceMetadata.Strings(root, "scopes_supported"),
+                DPoPSigningAlgValuesSupported = DiscoveryDocument.Strings(root, "dpop_signing_alg_values_supported"),
+                GrantTypesSupported = DiscoveryDocument.Strings(root, "grant_types_supported"),
+                ScopesSupported = DiscoveryDocument.Strings(root, "scopes_supported"),
             };
-        }
-        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
-        {
-            // InvalidOperationException: a lone surrogate escape, which GetString() refuses; a refused document, not a crash.
-            throw new DPoPResourceMetadataException($"{metadataUrl} did not answer with valid JSON.", ex);
-        }
-    }
+        });
 }

@@ -104,18 +104,10 @@ public sealed class DPoPResourceMetadata
     }
 
     // RFC 9728 §3.2 and §3.3: a JSON object whose resource is the identifier the agent used, else nothing is trusted.
-    internal static DPoPResourceMetadata Parse(ReadOnlySpan<byte> json, Uri resource, Uri metadataUrl)
-    {
-        try
+    internal static DPoPResourceMetadata Parse(ReadOnlySpan<byte> json, Uri resource, Uri metadataUrl) =>
+        DiscoveryDocument.Parse(json, metadataUrl, root =>
         {
-            using var document = JsonDocument.Parse(json.ToArray(), new JsonDocumentOptions { MaxDepth = 8 });
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                throw new DPoPResourceMetadataException($"{metadataUrl} did not answer with a JSON object.");
-            }
-
-            string? claimed = root.TryGetProperty("resource", out var r) && r.ValueKind == JsonValueKind.String ? r.GetString() : null;
+            string? claimed = DiscoveryDocument.Text(root, "resource");
             if (claimed is null || !Uri.TryCreate(claimed, UriKind.Absolute, out var claimedUri) ||
                 Uri.Compare(claimedUri, resource, UriComponents.HttpRequestUrl, UriFormat.UriEscaped, StringComparison.Ordinal) != 0)
             {
@@ -125,28 +117,13 @@ public sealed class DPoPResourceMetadata
 
             return new DPoPResourceMetadata(resource)
             {
-                AuthorizationServers = Strings(root, "authorization_servers"),
-                DPoPSigningAlgValuesSupported = Strings(root, "dpop_signing_alg_values_supported"),
+                AuthorizationServers = DiscoveryDocument.Strings(root, "authorization_servers"),
+                DPoPSigningAlgValuesSupported = DiscoveryDocument.Strings(root, "dpop_signing_alg_values_supported"),
                 DPoPBoundAccessTokensRequired = root.TryGetProperty("dpop_bound_access_tokens_required", out var b) && b.ValueKind == JsonValueKind.True,
-                BearerMethodsSupported = Strings(root, "bearer_methods_supported"),
-                ScopesSupported = Strings(root, "scopes_supported"),
-                ResourceName = Text(root, "resource_name"),
-                ResourceDocumentation = Text(root, "resource_documentation"),
+                BearerMethodsSupported = DiscoveryDocument.Strings(root, "bearer_methods_supported"),
+                ScopesSupported = DiscoveryDocument.Strings(root, "scopes_supported"),
+                ResourceName = DiscoveryDocument.Text(root, "resource_name"),
+                ResourceDocumentation = DiscoveryDocument.Text(root, "resource_documentation"),
             };
-        }
-        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
-        {
-            // InvalidOperationException: a string escape that is not UTF-16 (a lone surrogate, "\uD800"), which the
-            // parser accepts and GetString() refuses; the server chose it, so it is a refused document, not a crash.
-            throw new DPoPResourceMetadataException($"{metadataUrl} did not answer with valid JSON.", ex);
-        }
-    }
-
-    internal static string[] Strings(JsonElement root, string name) =>
-        root.TryGetProperty(name, out var array) && array.ValueKind == JsonValueKind.Array
-            ? [.. array.EnumerateArray().Where(e => e.ValueKind == JsonValueKind.String).Select(e => e.GetString()!)]
-            : [];
-
-    internal static string? Text(JsonElement root, string name) =>
-        root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+        });
 }

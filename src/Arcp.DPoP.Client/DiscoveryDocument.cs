@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 
 namespace Arcp.DPoP.Client;
 
@@ -86,6 +87,39 @@ internal static class DiscoveryDocument
 
     private static DPoPResourceMetadataException TooLarge(Uri url, string what) =>
         new($"{url} answered with more than {MaxDocumentLength} bytes; a {what} document is far smaller.");
+
+    /// <summary>
+    /// The document read by <paramref name="read"/> from its JSON object. Anything else (not JSON, not an object, a
+    /// string escape that is not UTF-16, such as a lone surrogate "\uD800", which the parser accepts and
+    /// <c>GetString()</c> refuses) is a refused document: the server chose it, so it is never a crash.
+    /// </summary>
+    public static T Parse<T>(ReadOnlySpan<byte> json, Uri url, Func<JsonElement, T> read)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json.ToArray(), new JsonDocumentOptions { MaxDepth = 8 });
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                throw new DPoPResourceMetadataException($"{url} did not answer with a JSON object.");
+            }
+
+            return read(document.RootElement);
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
+        {
+            throw new DPoPResourceMetadataException($"{url} did not answer with valid JSON.", ex);
+        }
+    }
+
+    /// <summary>The string members of an array member; none when it is absent or not an array.</summary>
+    public static string[] Strings(JsonElement root, string name) =>
+        root.TryGetProperty(name, out var array) && array.ValueKind == JsonValueKind.Array
+            ? [.. array.EnumerateArray().Where(e => e.ValueKind == JsonValueKind.String).Select(e => e.GetString()!)]
+            : [];
+
+    /// <summary>A string member, or null when it is absent or not a string.</summary>
+    public static string? Text(JsonElement root, string name) =>
+        root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     public static bool IsLoopback(Uri uri) =>
         uri.IsLoopback || (IPAddress.TryParse(uri.DnsSafeHost, out var address) && IPAddress.IsLoopback(address));
