@@ -46,3 +46,25 @@ internal static class ChromiumBrowser
         }
     }
 }
+
+/// <summary>A test class with its own headless Chromium for each test, closed after it.</summary>
+public abstract class BrowserTest : IAsyncLifetime
+{
+    private IPlaywright? _playwright;
+    private IBrowser? _browser;
+
+    /// <summary>The browser, launched before the test.</summary>
+    protected IBrowser Browser => _browser ?? throw new InvalidOperationException("The browser is launched in InitializeAsync.");
+
+    public async Task InitializeAsync() => (_playwright, _browser) = await ChromiumBrowser.LaunchAsync();
+
+    public async Task DisposeAsync()
+    {
+        if (_browser is not null)
+        {
+            await _browser.DisposeAsync();
+        }
+
+        _playwright?.Dispose();
+    }
+}

@@ -17,24 +17,10 @@ namespace Arcp.DPoP.BrowserTests;
 /// (RFC 9449 §8: a 400 <c>use_dpop_nonce</c> with <c>DPoP-Nonce</c>): the page finds the endpoint through config.json,
 /// retries once, and calls the document's operations under the document's server path.
 /// </summary>
-public sealed class TokenEndpointNonceTests : IAsyncLifetime
+public sealed class TokenEndpointNonceTests : BrowserTest
 {
     private const string Nonce = "server-nonce-1";
     private readonly List<JsonElement> _proofPayloads = [];
-    private IPlaywright? _playwright;
-    private IBrowser? _browser;
-
-    public async Task InitializeAsync() => (_playwright, _browser) = await ChromiumBrowser.LaunchAsync();
-
-    public async Task DisposeAsync()
-    {
-        if (_browser is not null)
-        {
-            await _browser.DisposeAsync();
-        }
-
-        _playwright?.Dispose();
-    }
 
     [Fact]
     public async Task Under_a_path_base_the_page_gets_its_token_from_the_endpoint_config_json_names_retrying_once_with_the_nonce()
@@ -57,7 +43,7 @@ public sealed class TokenEndpointNonceTests : IAsyncLifetime
         await app.StartAsync();
         string origin = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First().TrimEnd('/');
 
-        var page = await _browser!.NewPageAsync();
+        var page = await Browser.NewPageAsync();
         page.SetDefaultTimeout(10_000);
         await page.GotoAsync(origin + "/api/explore/");
         await page.WaitForSelectorAsync("#document-status[data-ready='true']");

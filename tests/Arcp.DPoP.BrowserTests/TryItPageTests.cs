@@ -13,23 +13,9 @@ namespace Arcp.DPoP.BrowserTests;
 /// <c>dotnet run</c> starts it, in Development): WebCrypto key, development token, a fresh proof per call, and the
 /// problem document when the key no longer matches the token.
 /// </summary>
-public sealed class TryItPageTests : IAsyncLifetime
+public sealed class TryItPageTests : BrowserTest
 {
     private readonly List<string> _browserErrors = [];
-    private IPlaywright? _playwright;
-    private IBrowser? _browser;
-
-    public async Task InitializeAsync() => (_playwright, _browser) = await ChromiumBrowser.LaunchAsync();
-
-    public async Task DisposeAsync()
-    {
-        if (_browser is not null)
-        {
-            await _browser.DisposeAsync();
-        }
-
-        _playwright?.Dispose();
-    }
 
     [Fact]
     public async Task A_key_and_a_token_from_the_page_call_the_API_and_a_rotated_key_shows_the_key_mismatch_problem()
@@ -129,7 +115,7 @@ public sealed class TryItPageTests : IAsyncLifetime
 
     private async Task<IPage> OpenTryItAsync(RunningSample api)
     {
-        var page = await _browser!.NewPageAsync();
+        var page = await Browser.NewPageAsync();
         page.SetDefaultTimeout(10_000);
         page.Console += (_, message) =>
         {
