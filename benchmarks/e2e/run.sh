@@ -5,8 +5,8 @@
 # ES256 issuer key, which this script makes.
 #
 # Method (docs/performance.md#end-to-end): wrk -t1 -c16; every request file (one never-used proof per DPoP request,
-# the bearer header per JwtBearer request) is made before the rounds; a warm-up per side, not counted; then rounds
-# alternating A B A B ...; a round fails unless every answer was 2xx, no socket error happened and its file was not
+# the bearer header per JwtBearer request) is made before the round it serves, never during one; a warm-up per side,
+# not counted; then rounds alternating A B A B ...; a round fails unless every answer was 2xx, no socket error happened and its file was not
 # exhausted. Printed per round: requests/s, the server's CPU per request, wrk's and the whole machine's CPU share;
 # per configuration: medians, min/max, and one line "ratio=<A/B>" (the median of the per-round ratios).
 #
@@ -115,21 +115,40 @@ drive() {
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }' | awk '{ printf($1 < 10 ? "%.3f" : "%.0f", $1) }'; }
 minmax() { tr ' ' '\n' | grep -v '^$' | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { f = lo < 10 ? "%.3f" : "%.0f"; printf "min " f ", max " f, lo, hi }'; }
 
-# compare <config> <A label> <A port> <A pid> <A files...> -- <B label> <B port> <B pid> <B files...>
-# files: one for the warm-up, then one per round
+# A side's requests: a file path (the bearer file, the same line every time), or "dpop:<port>:<name>": a file of
+# never-used proofs for that port, made just before it is needed (the warm-up's, then each round pair's), so every proof
+# is at most one round pair old when it is sent and the sample keeps its default ProofLifetime (60 s): its replay store
+# holds the proofs of one acceptance window, as in production.
+# ready <spec> <lines> <tag>: sets path
+ready() {
+  local spec=$1 lines=$2 tag=$3
+  case $spec in
+    dpop:*)
+      local rest=${spec#dpop:}; local port=${rest%%:*} name=${rest#*:}
+      path="$work/$name-$tag.txt"
+      gen dpop "$work/issuer.pem" "http://127.0.0.1:$port/agents/register" "$lines" "$path" ;;
+    *) path=$spec ;;
+  esac
+}
+spent() { case $1 in dpop:*) rm -f "$2" ;; esac; } # spent <spec> <path>: a proof file is never sent twice
+
+# compare <config> <A label> <A port> <A pid> <A requests> -- <B label> <B port> <B pid> <B requests>
 compare() {
   local config=$1; shift
-  local a_label=$1 a_port=$2 a_pid=$3; shift 3
-  local a_files=(); while [ "$1" != "--" ]; do a_files+=("$1"); shift; done; shift
-  local b_label=$1 b_port=$2 b_pid=$3; shift 3
-  local b_files=("$@")
-  drive "$a_port" "$a_pid" "${a_files[0]}" "$warmup"; echo "  warm-up (not counted)  $a_label $(printf '%6.0f' "$rps") req/s"
-  drive "$b_port" "$b_pid" "${b_files[0]}" "$warmup"; echo "  warm-up (not counted)  $b_label $(printf '%6.0f' "$rps") req/s"
+  local a_label=$1 a_port=$2 a_pid=$3 a_spec=$4; shift 4; [ "$1" = "--" ] && shift
+  local b_label=$1 b_port=$2 b_pid=$3 b_spec=$4
+  local a_path b_path
+  ready "$a_spec" "$per_warmup" warm; a_path=$path; ready "$b_spec" "$per_warmup" warm; b_path=$path
+  drive "$a_port" "$a_pid" "$a_path" "$warmup"; echo "  warm-up (not counted)  $a_label $(printf '%6.0f' "$rps") req/s"
+  drive "$b_port" "$b_pid" "$b_path" "$warmup"; echo "  warm-up (not counted)  $b_label $(printf '%6.0f' "$rps") req/s"
+  spent "$a_spec" "$a_path"; spent "$b_spec" "$b_path"
   local a_rps="" b_rps="" a_cpu="" b_cpu="" ratios="" cpu_ratios="" i ra ca
   for i in $(seq 1 "$rounds"); do
+    # Both files of the pair are made before A runs, so A and B stay adjacent in time.
+    ready "$a_spec" "$per_round" "$i"; a_path=$path; ready "$b_spec" "$per_round" "$i"; b_path=$path
     for side in a b; do
-      if [ $side = a ]; then drive "$a_port" "$a_pid" "${a_files[$i]}" "$duration"; label=$a_label; ra=$rps; ca=$cpu_us; a_rps+=" $rps"; a_cpu+=" $cpu_us"
-      else drive "$b_port" "$b_pid" "${b_files[$i]}" "$duration"; label=$b_label; b_rps+=" $rps"; b_cpu+=" $cpu_us"
+      if [ $side = a ]; then drive "$a_port" "$a_pid" "$a_path" "$duration"; label=$a_label; ra=$rps; ca=$cpu_us; a_rps+=" $rps"; a_cpu+=" $cpu_us"
+      else drive "$b_port" "$b_pid" "$b_path" "$duration"; label=$b_label; b_rps+=" $rps"; b_cpu+=" $cpu_us"
         ratios+=" $(awk -v a="$ra" -v b="$rps" 'BEGIN { printf "%.3f", a / b }')" # A and B adjacent in time
         cpu_ratios+=" $(awk -v a="$ca" -v b="$cpu_us" 'BEGIN { printf "%.3f", b / a }')"
       fi
@@ -137,6 +156,7 @@ compare() {
       printf '  round %d %-16s %7.0f req/s  server %4d us CPU/request%s  wrk %3d%% of a core  machine %3d%% busy (others %d%%)\n' \
         "$i" "$label" "$rps" "$cpu_us" "$split" "$wrk_share" "$busy" "$others"
     done
+    spent "$a_spec" "$a_path"; spent "$b_spec" "$b_path"
   done
   echo "  $a_label: median $(median <<<"$a_rps") req/s ($(minmax <<<"$a_rps")), median $(median <<<"$a_cpu") us CPU/request"
   echo "  $b_label: median $(median <<<"$b_rps") req/s ($(minmax <<<"$b_rps")), median $(median <<<"$b_cpu") us CPU/request"
@@ -148,8 +168,10 @@ compare() {
   fi
 }
 
-# The JwtBearer baseline runs through the whole script; its warm-up rate sizes every request file.
-start_server jwtbearer "$jwt_port" "$work/jwt/JwtBearerApp.dll" ASPNETCORE_ENVIRONMENT=Development Issuer__KeyFile="$work/issuer.pem"
+# The JwtBearer baseline runs through the whole script; its warm-up rate sizes every request file. It filters hosts as
+# the sample does (the sample's appsettings.json AllowedHosts), so both check the Host header alike.
+start_server jwtbearer "$jwt_port" "$work/jwt/JwtBearerApp.dll" ASPNETCORE_ENVIRONMENT=Development Issuer__KeyFile="$work/issuer.pem" \
+  AllowedHosts="localhost;127.0.0.1;[::1]"
 jwt_pid=$server_pid
 gen bearer "$work/issuer.pem" 600000 "$work/bearer-warm.txt"
 drive "$jwt_port" "$jwt_pid" "$work/bearer-warm.txt" "$warmup" # cold: JIT, tiering
@@ -158,43 +180,29 @@ per_round=$(awk -v r="$rps" -v d="$duration" -v h="$headroom" 'BEGIN { n = int(r
 per_warmup=$(awk -v r="$rps" -v d="$warmup" -v h="$headroom" 'BEGIN { n = int(r * d * h); print (n < 20000 ? 20000 : n) }')
 echo "JwtBearer warm-up: $rps req/s; request files: $per_round lines per round, $per_warmup for a warm-up"
 gen bearer "$work/issuer.pem" "$((per_round * 2))" "$work/bearer.txt" # cheap: the same line; room for a faster baseline
-bearer_files=("$work/bearer.txt"); for i in $(seq 1 "$rounds"); do bearer_files+=("$work/bearer.txt"); done
-
-files() { local i; for i in $(seq 0 "$rounds"); do echo "$work/$1-$i.txt"; done; } # warm-up, rounds
-
-# dpop_files <port> <prefix>: makes a warm-up file and one file per round of never-used proofs for that port.
-dpop_files() {
-  local port=$1 prefix=$2 url="http://127.0.0.1:$1/agents/register" i
-  gen dpop "$work/issuer.pem" "$url" "$per_warmup" "$work/$prefix-0.txt"
-  local files=(); for i in $(seq 1 "$rounds"); do files+=("$work/$prefix-$i.txt"); done
-  gen dpop "$work/issuer.pem" "$url" "$per_round" "${files[@]}"
-}
 
 # Every sample instance is configured from the environment only. Development: the sample's issuer (signing with the
 # script's key file) runs only there; the JwtBearer app runs in Development too, so both have the same middleware.
-# PublicOrigin names htu's origin, as outside Development it must. ProofLifetime 300 s: the proofs are all made
-# before the rounds and must still be fresh at the last one (the replay store then keeps every entry of the run).
-# The development issuer (AddDevelopmentIssuer) trusts its key file; ValidIssuer names the iss the generator's tokens carry.
-sample_env=(ASPNETCORE_ENVIRONMENT=Development DevelopmentIssuer__KeyFile="$work/issuer.pem" Authentication__Schemes__DPoP__ValidIssuer=https://dev-issuer.arcp-dpop.invalid Authentication__Schemes__DPoP__ProofLifetime=300)
+# PublicOrigin names htu's origin, as outside Development it must. ProofLifetime stays the sample's (60 s): each
+# round's proofs are made just before it. The development issuer (AddDevelopmentIssuer) trusts its key file;
+# ValidIssuer names the iss the generator's tokens carry.
+sample_env=(ASPNETCORE_ENVIRONMENT=Development DevelopmentIssuer__KeyFile="$work/issuer.pem" Authentication__Schemes__DPoP__ValidIssuer=https://dev-issuer.arcp-dpop.invalid)
 
 for config in $configs; do
   echo
   case $config in
     every-token|cached-token)
       cache=false; [ "$config" = cached-token ] && cache=true
-      echo "== $config: DPoP (CacheValidatedTokens=$cache) vs JwtBearer; making the request files"
-      dpop_files "$dpop_port" "dpop"
+      echo "== $config: DPoP (CacheValidatedTokens=$cache) vs JwtBearer"
       start_server "dpop-$config" "$dpop_port" "$work/api/Arcp.DPoP.SampleApi.dll" "${sample_env[@]}" \
         Authentication__Schemes__DPoP__PublicOrigin="http://127.0.0.1:$dpop_port" Authentication__Schemes__DPoP__CacheValidatedTokens=$cache
       dpop_pid=$server_pid
-      compare "$config" DPoP "$dpop_port" "$dpop_pid" $(files dpop) -- JwtBearer "$jwt_port" "$jwt_pid" "${bearer_files[@]}"
+      compare "$config" DPoP "$dpop_port" "$dpop_pid" "dpop:$dpop_port:dpop" -- JwtBearer "$jwt_port" "$jwt_pid" "$work/bearer.txt"
       stop_server "$dpop_pid"
       ;;
     redis)
       command -v redis-server >/dev/null 2>&1 || fail "the redis configuration needs redis-server"
-      echo "== redis: DPoP with the Redis replay store vs the in-memory store (both CacheValidatedTokens); making the request files"
-      dpop_files "$dpop_redis_port" "redis"
-      dpop_files "$dpop_port" "memory"
+      echo "== redis: DPoP with the Redis replay store vs the in-memory store (both CacheValidatedTokens)"
       redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --maxmemory-policy noeviction >"$work/redis.log" 2>&1 &
       redis_pid=$!; pids+=("$redis_pid")
       start_server dpop-redis "$dpop_redis_port" "$work/api/Arcp.DPoP.SampleApi.dll" "${sample_env[@]}" \
@@ -205,11 +213,10 @@ for config in $configs; do
         Authentication__Schemes__DPoP__PublicOrigin="http://127.0.0.1:$dpop_port" Authentication__Schemes__DPoP__CacheValidatedTokens=true
       memory_pid=$server_pid
       # The Redis side's CPU per request counts redis-server's too.
-      compare redis "DPoP+Redis" "$dpop_redis_port" "$redis_dpop_pid+$redis_pid" $(files redis) -- \
-        "DPoP+in-memory" "$dpop_port" "$memory_pid" $(files memory)
+      compare redis "DPoP+Redis" "$dpop_redis_port" "$redis_dpop_pid+$redis_pid" "dpop:$dpop_redis_port:redis" -- \
+        "DPoP+in-memory" "$dpop_port" "$memory_pid" "dpop:$dpop_port:memory"
       stop_server "$redis_dpop_pid"; stop_server "$memory_pid"; stop_server "$redis_pid"
       ;;
     *) fail "unknown configuration $config" ;;
   esac
-  rm -f "$work"/dpop-*.txt "$work"/redis-*.txt "$work"/memory-*.txt
 done

@@ -50,4 +50,124 @@ public class InMemoryDPoPReplayCacheTests
         await cache.TryAddAsync("fresh", clock.GetUtcNow().AddSeconds(60));
         Assert.Equal(1, cache.Count);
     }
+
+    [Fact]
+    public async Task Every_one_of_many_keys_is_accepted_once_while_the_table_grows()
+    {
+        var clock = new FakeTimeProvider(Now);
+        var cache = new InMemoryDPoPReplayCache(clock);
+        var keys = Enumerable.Range(0, 20_000).Select(i => ProofReplayKey.Of("jkt-" + (i % 7), "jti-" + i)).ToArray();
+        foreach (string key in keys)
+        {
+            Assert.True(await cache.TryAddAsync(key, Now.AddSeconds(65)));
+        }
+
+        foreach (string key in keys)
+        {
+            Assert.False(await cache.TryAddAsync(key, Now.AddSeconds(65)));
+        }
+
+        Assert.Equal(keys.Length, cache.Count);
+    }
+
+    [Fact]
+    public async Task Reusing_the_slots_of_expired_entries_never_lets_a_live_key_be_replayed()
+    {
+        // Short- and long-lived entries interleave in the same probe runs; once the short ones expire, new keys take
+        // their slots. A live key further along a run must still be found.
+        var clock = new FakeTimeProvider(Now);
+        var cache = new InMemoryDPoPReplayCache(clock);
+        var live = new List<string>();
+        for (int i = 0; i < 6_000; i++)
+        {
+            string key = "first-" + i;
+            bool shortLived = i % 2 == 0;
+            Assert.True(await cache.TryAddAsync(key, Now.AddSeconds(shortLived ? 2 : 60)));
+            if (!shortLived)
+            {
+                live.Add(key);
+            }
+        }
+
+        clock.Advance(TimeSpan.FromSeconds(3)); // the short-lived entries expire; no sweep is due yet
+        for (int i = 0; i < 3_000; i++)
+        {
+            Assert.True(await cache.TryAddAsync("second-" + i, Now.AddSeconds(60)));
+        }
+
+        foreach (string key in live)
+        {
+            Assert.False(await cache.TryAddAsync(key, Now.AddSeconds(60)));
+        }
+
+        for (int i = 0; i < 3_000; i++)
+        {
+            Assert.False(await cache.TryAddAsync("second-" + i, Now.AddSeconds(60)));
+        }
+
+        for (int i = 0; i < 6_000; i += 2)
+        {
+            Assert.True(await cache.TryAddAsync("first-" + i, Now.AddSeconds(60))); // expired: a new window
+        }
+    }
+
+    [Fact]
+    public async Task Keys_that_differ_only_in_case_or_form_are_different_keys()
+    {
+        var cache = new InMemoryDPoPReplayCache(TimeProvider.System);
+        var expires = DateTimeOffset.UtcNow.AddMinutes(1);
+        string digestKey = ProofReplayKey.Of("jkt", "jti");
+        string[] keys = [digestKey, digestKey.ToUpperInvariant(), digestKey.ToLowerInvariant(), digestKey + "=", "k", "K", "", "jkt.jti"];
+        foreach (string key in keys.Distinct(StringComparer.Ordinal))
+        {
+            Assert.True(await cache.TryAddAsync(key, expires), key);
+        }
+
+        foreach (string key in keys.Distinct(StringComparer.Ordinal))
+        {
+            Assert.False(await cache.TryAddAsync(key, expires), key);
+        }
+    }
+
+    [Fact]
+    public async Task Of_concurrent_adds_of_many_keys_exactly_one_per_key_wins()
+    {
+        var cache = new InMemoryDPoPReplayCache(TimeProvider.System);
+        var expires = DateTimeOffset.UtcNow.AddMinutes(1);
+        const int Keys = 20_000;
+        var wins = new int[Keys];
+        using var start = new ManualResetEventSlim();
+        var tasks = Enumerable.Range(0, 4).Select(t => Task.Run(async () =>
+        {
+            start.Wait();
+            for (int i = 0; i < Keys; i++)
+            {
+                int k = (i * 7919 + t * 4999) % Keys; // each thread in its own order
+                if (await cache.TryAddAsync("key-" + k, expires))
+                {
+                    Interlocked.Increment(ref wins[k]);
+                }
+            }
+        })).ToArray();
+        start.Set();
+        await Task.WhenAll(tasks);
+        Assert.All(wins, w => Assert.Equal(1, w));
+    }
+
+    [Fact]
+    public async Task An_entry_expiring_at_the_start_of_time_does_not_hide_the_entries_after_it()
+    {
+        var clock = new FakeTimeProvider(Now);
+        var cache = new InMemoryDPoPReplayCache(clock);
+        for (int i = 0; i < 500; i++)
+        {
+            Assert.True(await cache.TryAddAsync("live-" + i, Now.AddSeconds(60)));
+            Assert.True(await cache.TryAddAsync("dead-" + i, DateTimeOffset.MinValue));
+        }
+
+        for (int i = 0; i < 500; i++)
+        {
+            Assert.False(await cache.TryAddAsync("live-" + i, Now.AddSeconds(60)));
+        }
+    }
 }

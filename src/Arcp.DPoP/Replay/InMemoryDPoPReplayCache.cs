@@ -1,22 +1,38 @@
-using System.Collections.Concurrent;
+using System.Buffers;
+using System.Numerics;
+using System.Buffers.Text;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
 
 namespace Arcp.DPoP;
 
 /// <summary>
-/// The default <see cref="IDPoPReplayCache"/>: a process-local dictionary. Right for a single instance;
+/// The default <see cref="IDPoPReplayCache"/>: a process-local table. Right for a single instance;
 /// a web farm needs a shared store.
 /// </summary>
 /// <remarks>
-/// The add is atomic (<see cref="ConcurrentDictionary{TKey, TValue}.TryAdd(TKey, TValue)"/>), so of many concurrent
-/// requests carrying one proof exactly one is accepted. Expired entries are swept at most once per
-/// <see cref="SweepInterval"/>, on the way through an add, so memory is bounded by the proofs of one acceptance window.
+/// <para>
+/// The add is atomic (a check and an insert under the lock of the key's shard), so of many concurrent requests carrying
+/// one proof exactly one is accepted. Expired entries are swept at most once per <see cref="SweepInterval"/>, on the
+/// way through an add, and an expired entry's slot is reused by the next add that passes it, so memory is bounded by
+/// the proofs of one acceptance window.
+/// </para>
+/// <para>
+/// Each entry is 24 bytes in an array of plain values (no object, string or reference per entry): a busy API keeps a
+/// minute of proofs, and entries the garbage collector has to trace and promote would cost every request. A key is
+/// held as 128 bits of its SHA-256 digest (the handler's keys already are a SHA-256 digest, taken as they are), so two
+/// keys are confused only if their digests share 128 bits.
+/// </para>
 /// </remarks>
 public sealed class InMemoryDPoPReplayCache : IDPoPReplayCache
 {
     /// <summary>How often expired entries are removed.</summary>
     public static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(10);
 
-    private readonly ConcurrentDictionary<string, long> _entries = new(StringComparer.Ordinal);
+    // Enough shards that the requests of a busy server rarely wait for one another's lock.
+    private const int ShardCount = 64;
+
+    private readonly Shard[] _shards;
     private readonly TimeProvider _timeProvider;
     private long _nextSweep;
     private int _sweeping;
@@ -27,10 +43,30 @@ public sealed class InMemoryDPoPReplayCache : IDPoPReplayCache
     {
         ArgumentNullException.ThrowIfNull(timeProvider);
         _timeProvider = timeProvider;
+        _shards = new Shard[ShardCount];
+        for (int i = 0; i < _shards.Length; i++)
+        {
+            _shards[i] = new Shard();
+        }
     }
 
     /// <summary>The number of entries held, expired ones included until the next sweep.</summary>
-    public int Count => _entries.Count;
+    public int Count
+    {
+        get
+        {
+            int count = 0;
+            foreach (var shard in _shards)
+            {
+                lock (shard.Gate)
+                {
+                    count += shard.Used;
+                }
+            }
+
+            return count;
+        }
+    }
 
     /// <inheritdoc />
     public ValueTask<bool> TryAddAsync(string key, DateTimeOffset expiresAt, CancellationToken cancellationToken = default)
@@ -39,29 +75,12 @@ public sealed class InMemoryDPoPReplayCache : IDPoPReplayCache
         long now = _timeProvider.GetUtcNow().UtcTicks;
         SweepIfDue(now);
 
-        long expiry = expiresAt.UtcTicks;
-        while (true)
+        var fingerprint = Fingerprint.Of(key);
+        var shard = _shards[(int)(fingerprint.High & (ShardCount - 1))];
+        lock (shard.Gate)
         {
-            if (_entries.TryAdd(key, expiry))
-            {
-                return ValueTask.FromResult(true);
-            }
-
-            if (!_entries.TryGetValue(key, out long existing))
-            {
-                continue; // removed by a sweep in between: try the add again
-            }
-
-            if (existing > now)
-            {
-                return ValueTask.FromResult(false);
-            }
-
-            // An expired entry not yet swept: take it over atomically, so only one caller wins.
-            if (_entries.TryUpdate(key, expiry, existing))
-            {
-                return ValueTask.FromResult(true);
-            }
+            // An expiry of 0 would read as an empty slot and cut the probe runs that pass it: never stored.
+            return ValueTask.FromResult(shard.TryAdd(fingerprint, Math.Max(expiresAt.UtcTicks, 1), now));
         }
     }
 
@@ -74,11 +93,12 @@ public sealed class InMemoryDPoPReplayCache : IDPoPReplayCache
 
         try
         {
-            foreach (var entry in _entries)
+            // One shard at a time: adds to the other shards go on meanwhile.
+            foreach (var shard in _shards)
             {
-                if (entry.Value <= now)
+                lock (shard.Gate)
                 {
-                    _entries.TryRemove(entry);
+                    shard.Rebuild(now);
                 }
             }
 
@@ -87,6 +107,135 @@ public sealed class InMemoryDPoPReplayCache : IDPoPReplayCache
         finally
         {
             Volatile.Write(ref _sweeping, 0);
+        }
+    }
+
+    /// <summary>128 bits of a key's SHA-256 digest.</summary>
+    private readonly record struct Fingerprint(ulong Low, ulong High)
+    {
+        private const int DigestKeyLength = 43; // base64url of 32 bytes, no padding: what ProofReplayKey makes
+
+        public static Fingerprint Of(string key)
+        {
+            Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
+            if (key.Length != DigestKeyLength || Base64Url.DecodeFromChars(key, digest, out _, out int written) != OperationStatus.Done ||
+                written != SHA256.HashSizeInBytes)
+            {
+                // Any other key (another caller's): its own digest. Keys are compared as their UTF-16 code units.
+                SHA256.HashData(MemoryMarshal.AsBytes(key.AsSpan()), digest);
+            }
+
+            var words = MemoryMarshal.Cast<byte, ulong>(digest);
+            return new Fingerprint(words[0], words[1]);
+        }
+    }
+
+    /// <summary>An entry: a fingerprint and when it expires (UTC ticks; 0: the slot is empty).</summary>
+    [StructLayout(LayoutKind.Auto)]
+    private struct Entry
+    {
+        public Fingerprint Key;
+        public long Expiry;
+    }
+
+    /// <summary>An open-addressing table (linear probing) of one slice of the fingerprints, guarded by <see cref="Gate"/>.</summary>
+    private sealed class Shard
+    {
+        private const int MinimumSlots = 64;
+
+        public readonly Lock Gate = new();
+        private Entry[] _slots = new Entry[MinimumSlots];
+
+        /// <summary>Slots that hold an entry, live or expired.</summary>
+        public int Used { get; private set; }
+
+        public bool TryAdd(Fingerprint key, long expiry, long now)
+        {
+            // Slots are taken in order from the key's home slot up to the first empty one, so the whole run is searched
+            // for the key before it is added; an expired entry met on the way is a place to put it.
+            var slots = _slots;
+            int mask = slots.Length - 1;
+            int index = (int)key.Low & mask;
+            int reusable = -1;
+            while (true)
+            {
+                ref var entry = ref slots[index];
+                if (entry.Expiry == 0)
+                {
+                    break;
+                }
+
+                if (entry.Key == key)
+                {
+                    if (entry.Expiry > now)
+                    {
+                        return false; // used, and still acceptable: a replay
+                    }
+
+                    entry.Expiry = expiry; // used once, but long expired: this is a new acceptance window
+                    return true;
+                }
+
+                if (reusable < 0 && entry.Expiry <= now)
+                {
+                    reusable = index;
+                }
+
+                index = (index + 1) & mask;
+            }
+
+            if (reusable >= 0)
+            {
+                slots[reusable] = new Entry { Key = key, Expiry = expiry };
+                return true;
+            }
+
+            slots[index] = new Entry { Key = key, Expiry = expiry };
+            if (++Used > slots.Length / 4 * 3)
+            {
+                Rebuild(now);
+            }
+
+            return true;
+        }
+
+        /// <summary>Keeps the live entries only, in a table they fill at most half of.</summary>
+        public void Rebuild(long now)
+        {
+            var old = _slots;
+            int live = 0;
+            foreach (ref readonly var entry in old.AsSpan())
+            {
+                if (entry.Expiry > now)
+                {
+                    live++;
+                }
+            }
+
+            int size = Math.Max(MinimumSlots, (int)BitOperations.RoundUpToPowerOf2((uint)(live * 2 + 1)));
+            if (live == Used && size == old.Length)
+            {
+                return; // nothing expired, and the table is the right size
+            }
+
+            var slots = new Entry[size];
+            int mask = size - 1;
+            foreach (ref readonly var entry in old.AsSpan())
+            {
+                if (entry.Expiry > now)
+                {
+                    int index = (int)entry.Key.Low & mask;
+                    while (slots[index].Expiry != 0)
+                    {
+                        index = (index + 1) & mask;
+                    }
+
+                    slots[index] = entry;
+                }
+            }
+
+            _slots = slots;
+            Used = live;
         }
     }
 }
