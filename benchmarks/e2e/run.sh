@@ -15,7 +15,8 @@
 # against a redis-server of its own.
 #
 # usage: benchmarks/e2e/run.sh            environment: E2E_DURATION (s, default 8), E2E_ROUNDS (default 5),
-#        E2E_WARMUP (s, default 10), E2E_CONFIGS (default "every-token cached-token redis"), E2E_HEADROOM (default 1.5)
+#        E2E_WARMUP (s, default 10), E2E_CONFIGS (default "every-token cached-token redis"), E2E_HEADROOM (default 1.5),
+#        E2E_PORT_BASE (default 5310)
 # Needs the .NET SDK and wrk (installed with apt-get when missing); the redis configuration needs redis-server.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -25,7 +26,8 @@ warmup=${E2E_WARMUP:-10}
 configs=${E2E_CONFIGS:-every-token cached-token redis}
 headroom=${E2E_HEADROOM:-1.5}
 connections=16
-jwt_port=5310 dpop_port=5311 dpop_redis_port=5312 redis_port=6390
+base_port=${E2E_PORT_BASE:-5310} # four loopback ports from here, and redis-server's at base + 1080
+jwt_port=$base_port dpop_port=$((base_port + 1)) dpop_redis_port=$((base_port + 2)) redis_port=$((base_port + 1080))
 
 if ! command -v wrk >/dev/null 2>&1; then
   sudo=""; if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then sudo="sudo"; fi
