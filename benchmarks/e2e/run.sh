@@ -181,7 +181,7 @@ drive "$jwt_port" "$jwt_pid" "$work/bearer-warm.txt" "$warmup" # warm: sizes the
 per_round=$(awk -v r="$rps" -v d="$duration" -v h="$headroom" 'BEGIN { n = int(r * d * h); print (n < 20000 ? 20000 : n) }')
 per_warmup=$(awk -v r="$rps" -v d="$warmup" -v h="$headroom" 'BEGIN { n = int(r * d * h); print (n < 20000 ? 20000 : n) }')
 echo "JwtBearer warm-up: $rps req/s; request files: $per_round lines per round, $per_warmup for a warm-up"
-gen bearer "$work/issuer.pem" "$((per_round * 2))" "$work/bearer.txt" # cheap: the same line; room for a faster baseline
+gen bearer "$work/issuer.pem" "$((per_round * 4 > 200000 ? per_round * 4 : 200000))" "$work/bearer.txt" # the same line: room for a baseline faster than at sizing
 
 # Every sample instance is configured from the environment only. Development: the sample's issuer (signing with the
 # script's key file) runs only there; the JwtBearer app runs in Development too, so both have the same middleware.
