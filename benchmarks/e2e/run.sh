@@ -16,7 +16,8 @@
 #
 # usage: benchmarks/e2e/run.sh            environment: E2E_DURATION (s, default 8), E2E_ROUNDS (default 5),
 #        E2E_WARMUP (s, default 10), E2E_CONFIGS (default "every-token cached-token redis"), E2E_HEADROOM (default 1.5),
-#        E2E_PORT_BASE (default 5310)
+#        E2E_PORT_BASE (default 5310), E2E_PROFILE (1: after the rounds, one perf-sampled window per side and a
+#        "floor=" line for each DPoP/JwtBearer configuration; needs perf)
 # Needs the .NET SDK and wrk (installed with apt-get when missing); the redis configuration needs redis-server.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -134,6 +135,23 @@ ready() {
 }
 spent() { case $1 in dpop:*) rm -f "$2" ;; esac; } # spent <spec> <path>: a proof file is never sent twice
 
+# profile <port> <server pid[+pid]> <requests spec> <label>: one more window (not a round), the app process sampled by
+# perf: sets crypto_us, the part of the app's CPU per request spent in libcrypto (the signature verifications: OpenSSL
+# does nothing else on this path), and app_us.
+profile() {
+  local port=$1 spid=$2 spec=$3 label=$4 data="$work/perf.data"
+  ready "$spec" "$per_round" profile
+  perf record -q -F 499 -p "${spid%%+*}" -o "$data" -- sleep "$(awk -v d="$duration" 'BEGIN { print d - 2 }')" >/dev/null 2>&1 &
+  local perf_pid=$!
+  drive "$port" "$spid" "$path" "$duration"
+  wait "$perf_pid" || fail "perf record failed (E2E_PROFILE=1 needs perf and permission to trace the server)"
+  spent "$spec" "$path"
+  local share
+  share=$(perf report -i "$data" --sort dso -g none --stdio 2>/dev/null | awk '/libcrypto/ { gsub(/%/, "", $1); print $1; exit }')
+  crypto_us=$(awk -v s="${share:-0}" -v a="$app_us" 'BEGIN { printf "%.0f", s / 100 * a }')
+  printf '  profile %-16s %4d us CPU/request (app), of which %d us in libcrypto (%s%%)\n' "$label" "$app_us" "$crypto_us" "${share:-0}"
+}
+
 # compare <config> <A label> <A port> <A pid> <A requests> -- <B label> <B port> <B pid> <B requests>
 compare() {
   local config=$1; shift
@@ -167,6 +185,14 @@ compare() {
   echo "$config: ratio=$ratio ($a_label/$b_label; $(minmax <<<"$ratios"); by CPU per request $(median <<<"$cpu_ratios"))"
   if awk -v r="$ratio" 'BEGIN { exit !(r > 1.0) }'; then
     echo "  WARNING: $a_label measured faster than $b_label, which does less work: suspect the measurement (noise, a side not warmed up)"
+  fi
+  if [ "${E2E_PROFILE:-0}" = 1 ] && [ "$config" != redis ]; then
+    # The floor: A's signature work on top of B's other work, i.e. the ratio A would reach if everything but its
+    # signature verifications cost exactly what B's does.
+    local a_crypto a_app b_crypto b_app
+    profile "$a_port" "$a_pid" "$a_spec" "$a_label"; a_crypto=$crypto_us; a_app=$app_us
+    profile "$b_port" "$b_pid" "$b_spec" "$b_label"; b_crypto=$crypto_us; b_app=$app_us
+    echo "$config: floor=$(awk -v ac="$a_crypto" -v bc="$b_crypto" -v b="$b_app" 'BEGIN { printf "%.3f", b / (b - bc + ac) }') (by CPU: $b_label's $b_app us with its $b_crypto us of signatures replaced by $a_label's $a_crypto us); $a_label's other work $((a_app - a_crypto)) us, $b_label's $((b_app - b_crypto)) us"
   fi
 }
 
