@@ -204,8 +204,8 @@ jwt_pid=$server_pid
 gen bearer "$work/issuer.pem" 600000 "$work/bearer-warm.txt"
 drive "$jwt_port" "$jwt_pid" "$work/bearer-warm.txt" "$warmup" # cold: JIT, tiering
 drive "$jwt_port" "$jwt_pid" "$work/bearer-warm.txt" "$warmup" # warm: sizes the files (DPoP should not go faster)
-per_round=$(awk -v r="$rps" -v d="$duration" -v h="$headroom" 'BEGIN { n = int(r * d * h); print (n < 20000 ? 20000 : n) }')
-per_warmup=$(awk -v r="$rps" -v d="$warmup" -v h="$headroom" 'BEGIN { n = int(r * d * h); print (n < 20000 ? 20000 : n) }')
+per_round=$(awk -v r="$rps" -v d="$duration" -v h="$headroom" 'BEGIN { n = int(r * d * h); print (n < 100000 ? 100000 : n) }')
+per_warmup=$(awk -v r="$rps" -v d="$warmup" -v h="$headroom" 'BEGIN { n = int(r * d * h); print (n < 100000 ? 100000 : n) }')
 echo "JwtBearer warm-up: $rps req/s; request files: $per_round lines per round, $per_warmup for a warm-up"
 gen bearer "$work/issuer.pem" "$((per_round * 4 > 200000 ? per_round * 4 : 200000))" "$work/bearer.txt" # the same line: room for a baseline faster than at sizing
 
