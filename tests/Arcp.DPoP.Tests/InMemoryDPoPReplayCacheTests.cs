@@ -1,3 +1,5 @@
+using System.Buffers.Text;
+using System.Security.Cryptography;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Arcp.DPoP.Tests;
@@ -169,5 +171,25 @@ public class InMemoryDPoPReplayCacheTests
         {
             Assert.False(await cache.TryAddAsync("live-" + i, Now.AddSeconds(60)));
         }
+    }
+
+    [Fact]
+    public async Task Keys_ground_to_share_a_shard_and_a_home_slot_still_spread()
+    {
+        // The client picks its jti, so it can grind SHA-256(jkt "." jti) until chosen bits of the digest (the key the
+        // handler hands the cache) are zero. Were the shard and the home slot those bits as they are, these keys would
+        // all land in one shard and one probe run, and every add there would walk the whole run under the shard's lock.
+        var cache = new InMemoryDPoPReplayCache(new FakeTimeProvider(Now));
+        var digest = new byte[SHA256.HashSizeInBytes];
+        for (int i = 0; i < 4_096; i++)
+        {
+            RandomNumberGenerator.Fill(digest);
+            digest[0] = digest[1] = digest[2] = 0; // the low 24 bits of the fingerprint's low word
+            digest[8] &= 0xC0; // the low 6 bits of its high word
+            Assert.True(await cache.TryAddAsync(Base64Url.EncodeToString(digest), Now.AddSeconds(65)));
+        }
+
+        // Spread over 64 shards at most half full, the longest run is a few dozen slots (one run of 4096 before).
+        Assert.InRange(cache.LongestRun, 1, 64);
     }
 }

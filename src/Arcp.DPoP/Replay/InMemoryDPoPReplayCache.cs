@@ -21,7 +21,8 @@ namespace Arcp.DPoP;
 /// Each entry is 24 bytes in an array of plain values (no object, string or reference per entry): a busy API keeps a
 /// minute of proofs, and entries the garbage collector has to trace and promote would cost every request. A key is
 /// held as 128 bits of its SHA-256 digest (the handler's keys already are a SHA-256 digest, taken as they are), so two
-/// keys are confused only if their digests share 128 bits.
+/// keys are confused only if their digests share 128 bits. The shard and the slot an entry goes to are keyed with a
+/// secret of this instance, so a client grinding its <c>jti</c> cannot pile its proofs into one probe run.
 /// </para>
 /// </remarks>
 public sealed class InMemoryDPoPReplayCache : IDPoPReplayCache
@@ -30,10 +31,18 @@ public sealed class InMemoryDPoPReplayCache : IDPoPReplayCache
     public static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(10);
 
     // Enough shards that the requests of a busy server rarely wait for one another's lock.
-    private const int ShardCount = 64;
+    private const int ShardBits = 6;
+    private const int ShardCount = 1 << ShardBits;
 
     private readonly Shard[] _shards;
     private readonly TimeProvider _timeProvider;
+
+    // The client chooses its jti, so it can grind SHA-256(jkt "." jti) offline until the digest's low bits are what it
+    // likes: with the shard and the home slot taken from those bits as they are, a few hundred hashes a proof pile its
+    // proofs into one shard and one probe run, and every add there walks the whole run under the shard's lock. The
+    // shard and the slot come instead from the top bits of the fingerprint times a secret odd number drawn for this
+    // instance (multiply-shift, a universal hash): which bits collide cannot be known without the secret.
+    private readonly ulong _shardMultiplier;
     private long _nextSweep;
     private int _sweeping;
 
@@ -43,10 +52,12 @@ public sealed class InMemoryDPoPReplayCache : IDPoPReplayCache
     {
         ArgumentNullException.ThrowIfNull(timeProvider);
         _timeProvider = timeProvider;
+        _shardMultiplier = RandomOddMultiplier();
+        ulong slotMultiplier = RandomOddMultiplier();
         _shards = new Shard[ShardCount];
         for (int i = 0; i < _shards.Length; i++)
         {
-            _shards[i] = new Shard();
+            _shards[i] = new Shard(slotMultiplier);
         }
     }
 
@@ -76,12 +87,37 @@ public sealed class InMemoryDPoPReplayCache : IDPoPReplayCache
         SweepIfDue(now);
 
         var fingerprint = Fingerprint.Of(key);
-        var shard = _shards[(int)(fingerprint.High & (ShardCount - 1))];
+        var shard = _shards[(int)((fingerprint.High * _shardMultiplier) >> (64 - ShardBits))];
         lock (shard.Gate)
         {
             // An expiry of 0 would read as an empty slot and cut the probe runs that pass it: never stored.
             return ValueTask.FromResult(shard.TryAdd(fingerprint, Math.Max(expiresAt.UtcTicks, 1), now));
         }
+    }
+
+    /// <summary>The longest run of occupied slots in any shard: how far the slowest add probes.</summary>
+    internal int LongestRun
+    {
+        get
+        {
+            int longest = 0;
+            foreach (var shard in _shards)
+            {
+                lock (shard.Gate)
+                {
+                    longest = Math.Max(longest, shard.LongestRun());
+                }
+            }
+
+            return longest;
+        }
+    }
+
+    private static ulong RandomOddMultiplier()
+    {
+        Span<byte> bytes = stackalloc byte[sizeof(ulong)];
+        RandomNumberGenerator.Fill(bytes);
+        return MemoryMarshal.Read<ulong>(bytes) | 1;
     }
 
     private void SweepIfDue(long now)
@@ -144,7 +180,10 @@ public sealed class InMemoryDPoPReplayCache : IDPoPReplayCache
         private const int MinimumSlots = 64;
 
         public readonly Lock Gate = new();
+        private readonly ulong _multiplier;
         private Entry[] _slots = new Entry[MinimumSlots];
+
+        public Shard(ulong multiplier) => _multiplier = multiplier;
 
         /// <summary>Slots that hold an entry, live or expired.</summary>
         public int Used { get; private set; }
@@ -155,7 +194,7 @@ public sealed class InMemoryDPoPReplayCache : IDPoPReplayCache
             // for the key before it is added; an expired entry met on the way is a place to put it.
             var slots = _slots;
             int mask = slots.Length - 1;
-            int index = (int)key.Low & mask;
+            int index = Home(key, slots.Length);
             int reusable = -1;
             while (true)
             {
@@ -224,7 +263,7 @@ public sealed class InMemoryDPoPReplayCache : IDPoPReplayCache
             {
                 if (entry.Expiry > now)
                 {
-                    int index = (int)entry.Key.Low & mask;
+                    int index = Home(entry.Key, size);
                     while (slots[index].Expiry != 0)
                     {
                         index = (index + 1) & mask;
@@ -237,5 +276,21 @@ public sealed class InMemoryDPoPReplayCache : IDPoPReplayCache
             _slots = slots;
             Used = live;
         }
+
+        public int LongestRun()
+        {
+            int longest = 0;
+            int run = 0;
+            foreach (ref readonly var entry in _slots.AsSpan())
+            {
+                run = entry.Expiry == 0 ? 0 : run + 1;
+                longest = Math.Max(longest, run);
+            }
+
+            return longest; // a run wrapping past the end counts as two: enough for a bound
+        }
+
+        // The top bits of the product: they depend on every bit of the fingerprint's low word and on the secret.
+        private int Home(Fingerprint key, int size) => (int)((key.Low * _multiplier) >> (64 - BitOperations.Log2((uint)size)));
     }
 }
