@@ -49,6 +49,16 @@ internal static class DPoPFirstUse
             return DPoPFailures.Replayed;
         }
 
+        // The proof's freshness was checked at step 3; the token, the application's TokenValidated event and the
+        // signature ran since. Were they slower than the ClockSkew the entry outlives the proof by, an earlier use's
+        // entry may have expired in between, and this add proves nothing (RFC 9449 §11.1): past expiresAt, the proof is
+        // refused as too old, as step 3 would refuse it now.
+        var now = options.Clock.GetUtcNow();
+        if (now >= expiresAt)
+        {
+            return DPoPFailures.IatTooOld((now - parsed.IssuedAt).TotalSeconds, options.ProofLifetime.TotalSeconds);
+        }
+
         if (mayShareRequest)
         {
             context.Items[RecordedProofKey] = new RecordedProof(replayKey, expiresAt); // read only by another DPoP scheme
