@@ -192,4 +192,78 @@ public class InMemoryDPoPReplayCacheTests
         // Spread over 64 shards at most half full, the longest run is a few dozen slots (one run of 4096 before).
         Assert.InRange(cache.LongestRun, 1, 64);
     }
+
+    [Fact]
+    public async Task Of_concurrent_adds_one_wins_per_key_while_sweeps_rebuilds_and_slot_reuse_run()
+    {
+        // Four threads add the same long-lived keys, each in its own order; a fifth churns short-lived keys (expired
+        // slots that later adds reuse, tables that grow and shrink) and moves the clock past SweepInterval again and
+        // again, so sweeps rebuild every shard while the adds go on. Every long-lived key must win exactly once.
+        var clock = new FakeTimeProvider(Now);
+        var cache = new InMemoryDPoPReplayCache(clock);
+        const int Keys = 20_000;
+        var expires = Now.AddDays(1);
+        var wins = new int[Keys];
+        using var start = new ManualResetEventSlim();
+        int running = 4;
+        var adders = Enumerable.Range(0, 4).Select(t => Task.Run(async () =>
+        {
+            start.Wait();
+            for (int i = 0; i < Keys; i++)
+            {
+                int k = (i * 7919 + t * 4999) % Keys;
+                if (await cache.TryAddAsync(ProofReplayKey.Of("jkt", "live-" + k), expires))
+                {
+                    Interlocked.Increment(ref wins[k]);
+                }
+            }
+
+            Interlocked.Decrement(ref running);
+        })).ToArray();
+        var churn = Task.Run(async () =>
+        {
+            start.Wait();
+            for (int round = 0; Volatile.Read(ref running) > 0; round++)
+            {
+                for (int i = 0; i < 500; i++)
+                {
+                    Assert.True(await cache.TryAddAsync(ProofReplayKey.Of("jkt", $"churn-{round}-{i}"), clock.GetUtcNow().AddSeconds(1)));
+                }
+
+                clock.Advance(InMemoryDPoPReplayCache.SweepInterval / 4); // a sweep is due every fourth round
+            }
+        });
+        start.Set();
+        await Task.WhenAll([.. adders, churn]);
+        Assert.All(wins, w => Assert.Equal(1, w));
+        for (int k = 0; k < Keys; k++)
+        {
+            Assert.False(await cache.TryAddAsync(ProofReplayKey.Of("jkt", "live-" + k), expires));
+        }
+    }
+
+    [Theory]
+    [InlineData(0L)]
+    [InlineData(1L)]
+    [InlineData(-1L)]
+    public async Task An_entry_is_live_until_its_expiry_and_not_one_tick_longer(long offsetTicks)
+    {
+        var clock = new FakeTimeProvider(Now);
+        var cache = new InMemoryDPoPReplayCache(clock);
+        var expires = Now.AddSeconds(65);
+        Assert.True(await cache.TryAddAsync("k", expires));
+        clock.SetUtcNow(expires.AddTicks(offsetTicks));
+        Assert.Equal(offsetTicks >= 0, await cache.TryAddAsync("k", expires.AddSeconds(65)));
+    }
+
+    [Fact]
+    public async Task The_largest_expiry_is_kept()
+    {
+        var clock = new FakeTimeProvider(Now);
+        var cache = new InMemoryDPoPReplayCache(clock);
+        Assert.True(await cache.TryAddAsync("k", DateTimeOffset.MaxValue));
+        clock.Advance(TimeSpan.FromDays(3650)); // sweeps run: the entry stays
+        await cache.TryAddAsync("other", clock.GetUtcNow().AddSeconds(1));
+        Assert.False(await cache.TryAddAsync("k", DateTimeOffset.MaxValue));
+    }
 }
