@@ -266,4 +266,21 @@ public class InMemoryDPoPReplayCacheTests
         await cache.TryAddAsync("other", clock.GetUtcNow().AddSeconds(1));
         Assert.False(await cache.TryAddAsync("k", DateTimeOffset.MaxValue));
     }
+
+    [Fact]
+    public async Task A_key_that_looks_like_a_digest_is_not_confused_with_the_key_it_is_the_digest_of()
+    {
+        // Found in review: keys of the handler's form were decoded, other keys hashed, so a caller could name a key that
+        // landed on another's fingerprint: "k" and base64url(SHA-256 of "k"'s UTF-16), or two 43-character keys
+        // sharing their first 16 decoded bytes.
+        var cache = new InMemoryDPoPReplayCache(TimeProvider.System);
+        var expires = DateTimeOffset.UtcNow.AddMinutes(1);
+        string digestOfK = System.Buffers.Text.Base64Url.EncodeToString(
+            System.Security.Cryptography.SHA256.HashData(System.Runtime.InteropServices.MemoryMarshal.AsBytes("k".AsSpan())));
+        string[] keys = ["k", digestOfK, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "AAAAAAAAAAAAAAAAAAAAAP____________________8"];
+        foreach (string key in keys)
+        {
+            Assert.True(await cache.TryAddAsync(key, expires), key);
+        }
+    }
 }

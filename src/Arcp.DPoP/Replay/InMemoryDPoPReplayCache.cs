@@ -1,6 +1,4 @@
-using System.Buffers;
 using System.Numerics;
-using System.Buffers.Text;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 
@@ -20,8 +18,8 @@ namespace Arcp.DPoP;
 /// <para>
 /// Each entry is 24 bytes in an array of plain values (no object, string or reference per entry): a busy API keeps a
 /// minute of proofs, and entries the garbage collector has to trace and promote would cost every request. A key is
-/// held as 128 bits of its SHA-256 digest (the handler's keys already are a SHA-256 digest, taken as they are), so two
-/// keys are confused only if their digests share 128 bits. The shard and the slot an entry goes to are keyed with a
+/// held as 128 bits of the SHA-256 digest of its text, whatever its form, so two keys are confused only if their
+/// digests share 128 bits, which no caller can arrange. The shard and the slot an entry goes to are keyed with a
 /// secret of this instance, so a client grinding its <c>jti</c> cannot pile its proofs into one probe run.
 /// </para>
 /// </remarks>
@@ -146,21 +144,17 @@ public sealed class InMemoryDPoPReplayCache : IDPoPReplayCache
         }
     }
 
-    /// <summary>128 bits of a key's SHA-256 digest.</summary>
+    /// <summary>128 bits of the SHA-256 digest of a key's UTF-16 code units.</summary>
+    /// <remarks>
+    /// Every key is hashed, whatever its form: a key that looks like a digest is not taken as one, so no caller can pick
+    /// a key that lands on another key's fingerprint (that would take a SHA-256 second preimage on 128 bits).
+    /// </remarks>
     private readonly record struct Fingerprint(ulong Low, ulong High)
     {
-        private const int DigestKeyLength = 43; // base64url of 32 bytes, no padding: what ProofReplayKey makes
-
         public static Fingerprint Of(string key)
         {
             Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
-            if (key.Length != DigestKeyLength || Base64Url.DecodeFromChars(key, digest, out _, out int written) != OperationStatus.Done ||
-                written != SHA256.HashSizeInBytes)
-            {
-                // Any other key (another caller's): its own digest. Keys are compared as their UTF-16 code units.
-                SHA256.HashData(MemoryMarshal.AsBytes(key.AsSpan()), digest);
-            }
-
+            SHA256.HashData(MemoryMarshal.AsBytes(key.AsSpan()), digest);
             var words = MemoryMarshal.Cast<byte, ulong>(digest);
             return new Fingerprint(words[0], words[1]);
         }
