@@ -11,10 +11,7 @@ namespace Arcp.DPoP;
 /// </summary>
 internal struct ProofClaimText
 {
-    /// <summary>Whether the claim was in the payload, as a string.</summary>
-    public bool Present;
-
-    /// <summary>The value's first byte in the decoded payload, when <see cref="Text"/> was not made while reading.</summary>
+    /// <summary>The value's first byte in the decoded payload (at least 1: after the object's brace), when <see cref="Text"/> was not made while reading.</summary>
     public int Start;
 
     /// <summary>The value's length in UTF-8 bytes, when <see cref="Text"/> was not made while reading.</summary>
@@ -23,17 +20,20 @@ internal struct ProofClaimText
     /// <summary>The value as a string, once made.</summary>
     public string? Text;
 
+    /// <summary>Whether the claim was in the payload, as a string.</summary>
+    public readonly bool Present => Text is not null || Start > 0;
+
     /// <summary>Reads the current string token: its bytes' place when it has no escapes, else its text.</summary>
     public static ProofClaimText Read(ref Utf8JsonReader reader)
     {
         if (reader.ValueIsEscaped || reader.HasValueSequence || !Utf8.IsValid(reader.ValueSpan))
         {
             // Escapes are resolved, and invalid UTF-8 refused (InvalidOperationException), by the reader's own GetString.
-            return new ProofClaimText { Present = true, Text = reader.GetString() };
+            return new ProofClaimText { Text = reader.GetString() };
         }
 
         // TokenStartIndex is the opening quote.
-        return new ProofClaimText { Present = true, Start = checked((int)reader.TokenStartIndex + 1), Length = reader.ValueSpan.Length };
+        return new ProofClaimText { Start = checked((int)reader.TokenStartIndex + 1), Length = reader.ValueSpan.Length };
     }
 
     /// <summary>The value's UTF-8 bytes in the decoded payload (only when <see cref="Text"/> was not made while reading).</summary>
