@@ -42,16 +42,41 @@ internal static class TokenClaimsIdentity
             : !string.IsNullOrWhiteSpace(jwt.Issuer) ? jwt.Issuer : ClaimsIdentity.DefaultIssuer;
 
         var identity = parameters.CreateClaimsIdentity(jwt, issuer);
-        foreach (var claim in jwt.Claims)
+        var claims = jwt.Claims;
+        if (claims is IList<Claim> list)
         {
-            if (string.Equals(claim.Type, ActorClaimType, StringComparison.Ordinal))
+            // JsonWebToken's claims are a list: indexed, so no enumerator is boxed.
+            for (int i = 0; i < list.Count; i++)
             {
-                return result.ClaimsIdentity; // a nested actor token: Microsoft.IdentityModel's own reading
+                if (!TryAdd(identity, list[i], issuer))
+                {
+                    return result.ClaimsIdentity;
+                }
             }
-
-            identity.AddClaim(new Claim(claim.Type, claim.Value, claim.ValueType, issuer, issuer, identity));
+        }
+        else
+        {
+            foreach (var claim in claims)
+            {
+                if (!TryAdd(identity, claim, issuer))
+                {
+                    return result.ClaimsIdentity;
+                }
+            }
         }
 
         return identity;
+    }
+
+    // False for a nested actor token, which is left to Microsoft.IdentityModel's own reading.
+    private static bool TryAdd(ClaimsIdentity identity, Claim claim, string issuer)
+    {
+        if (string.Equals(claim.Type, ActorClaimType, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        identity.AddClaim(new Claim(claim.Type, claim.Value, claim.ValueType, issuer, issuer, identity));
+        return true;
     }
 }
