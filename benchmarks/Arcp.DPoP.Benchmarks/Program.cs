@@ -5,9 +5,9 @@ if (args is ["strictness"])
     return Arcp.DPoP.Benchmarks.Ed25519Strictness.Run();
 }
 
-if (args is ["alloctypes", var c])
+if (args is ["alloctypes", var mode])
 {
-    return Arcp.DPoP.Benchmarks.AllocTypes.Run(c == "cache");
+    return Arcp.DPoP.Benchmarks.AllocTypes.Run(cache: mode == "cache");
 }
 
 if (args is ["allocations"])
