@@ -110,7 +110,7 @@ public sealed class DPoPProofValidator
     /// <param name="httpMethod">The request method.</param>
     /// <param name="expectedHtu">The request URI already normalised by <see cref="HtuNormalizer"/>.</param>
     /// <param name="accessToken">The access token, if any.</param>
-    internal DPoPResult<ParsedProof> Parse(string? proof, string httpMethod, string expectedHtu, ReadOnlyMemory<char>? accessToken)
+    internal DPoPResult<ParsedProof> Parse(string? proof, string httpMethod, ReadOnlySpan<char> expectedHtu, ReadOnlyMemory<char>? accessToken)
     {
         if (string.IsNullOrEmpty(proof))
         {

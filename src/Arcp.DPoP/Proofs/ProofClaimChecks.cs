@@ -10,7 +10,7 @@ namespace Arcp.DPoP;
 internal static class ProofClaimChecks
 {
     /// <summary>Null when every claim fits the request; sets <see cref="ParsedProof.IssuedAt"/>.</summary>
-    public static DPoPFailure? Check(ParsedProof parsed, ReadOnlySpan<byte> payload, string httpMethod, string expectedHtu, ReadOnlyMemory<char>? accessToken, ProofPolicy policy)
+    public static DPoPFailure? Check(ParsedProof parsed, ReadOnlySpan<byte> payload, string httpMethod, ReadOnlySpan<char> expectedHtu, ReadOnlyMemory<char>? accessToken, ProofPolicy policy)
     {
         if (parsed.NonStringClaim is not null)
         {
@@ -53,25 +53,21 @@ internal static class ProofClaimChecks
         // RFC 9449 §4.3 item 9.
         if (!parsed.HtuText.Present)
         {
-            return DPoPFailures.HtuMissing(expectedHtu);
+            return DPoPFailures.HtuMissing(expectedHtu.ToString());
         }
 
         // The usual case costs one comparison: a client that sends the URI already normalised.
-        if (parsed.HtuText.EqualsOrdinal(payload, expectedHtu))
-        {
-            parsed.HtuText.Text ??= expectedHtu;
-        }
-        else
+        if (!parsed.HtuText.EqualsOrdinal(payload, expectedHtu))
         {
             string htu = parsed.HtuText.Materialize(payload)!;
             if (!HtuNormalizer.TryNormalize(htu, out string? actualHtu, out string? htuError))
             {
-                return DPoPFailures.HtuUnusable(htu, htuError, expectedHtu);
+                return DPoPFailures.HtuUnusable(htu, htuError, expectedHtu.ToString());
             }
 
-            if (!string.Equals(actualHtu, expectedHtu, StringComparison.Ordinal))
+            if (!actualHtu.AsSpan().SequenceEqual(expectedHtu))
             {
-                return DPoPFailures.HtuMismatch(htu, expectedHtu);
+                return DPoPFailures.HtuMismatch(htu, expectedHtu.ToString());
             }
         }
 

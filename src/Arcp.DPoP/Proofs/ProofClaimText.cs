@@ -46,11 +46,11 @@ internal struct ProofClaimText
     public readonly int CharLength(ReadOnlySpan<byte> payload) => Text?.Length ?? Encoding.UTF8.GetCharCount(Bytes(payload));
 
     /// <summary>Whether the value is <paramref name="expected"/>, ordinally (the bytes are compared, no string is made).</summary>
-    public readonly bool EqualsOrdinal(ReadOnlySpan<byte> payload, string expected)
+    public readonly bool EqualsOrdinal(ReadOnlySpan<byte> payload, ReadOnlySpan<char> expected)
     {
         if (Text is not null)
         {
-            return string.Equals(Text, expected, StringComparison.Ordinal);
+            return Text.AsSpan().SequenceEqual(expected);
         }
 
         var bytes = Bytes(payload);
@@ -59,7 +59,7 @@ internal struct ProofClaimText
             return System.Text.Ascii.Equals(bytes, expected); // ASCII bytes equal a string only if it is those ASCII characters
         }
 
-        return string.Equals(Encoding.UTF8.GetString(bytes), expected, StringComparison.Ordinal); // non-ASCII: rare, compared as text
+        return Encoding.UTF8.GetString(bytes).AsSpan().SequenceEqual(expected); // non-ASCII: rare, compared as text
     }
 
     /// <summary>The value as a string, made from the live payload and kept.</summary>
