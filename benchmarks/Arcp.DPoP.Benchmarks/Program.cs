@@ -5,6 +5,11 @@ if (args is ["strictness"])
     return Arcp.DPoP.Benchmarks.Ed25519Strictness.Run();
 }
 
+if (args is ["alloctypes", var mode])
+{
+    return Arcp.DPoP.Benchmarks.AllocTypes.Run(cache: mode == "cache");
+}
+
 if (args is ["allocations"])
 {
     return Arcp.DPoP.Benchmarks.AllocationReport.Run();

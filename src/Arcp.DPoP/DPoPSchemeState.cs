@@ -10,7 +10,9 @@ namespace Arcp.DPoP;
 /// kept apart from <see cref="DPoPOptions"/> so the options stay what the application set: in particular the
 /// application's <see cref="DPoPOptions.TokenValidationParameters"/> are copied, never changed (Microsoft.IdentityModel
 /// itself writes <c>RefreshBeforeValidation</c> and <c>ValidateWithLKG</c> on the parameters it is given when it uses a
-/// configuration manager, so then each request gets its own copy, as JwtBearer does).
+/// configuration manager, so then each request gets its own copy, as JwtBearer does). When only Microsoft.IdentityModel's
+/// handler and this library's callbacks see them, the copy is a <see cref="SharedTokenValidationParameters"/>, which
+/// Microsoft.IdentityModel does not copy again for every valid token (issue 14).
 /// </summary>
 internal sealed class DPoPSchemeState
 {
@@ -23,7 +25,7 @@ internal sealed class DPoPSchemeState
         TokenCache = options.CacheValidatedTokens ? new ValidatedTokenCache(options) : null;
         HostPolicy = hostPolicy;
 
-        var parameters = options.TokenValidationParameters.Clone();
+        var parameters = SharedTokenValidationParameters.CopyOf(options.TokenValidationParameters, options.TokenHandler);
         if (!string.IsNullOrEmpty(options.Audience) && string.IsNullOrEmpty(parameters.ValidAudience) &&
             (parameters.ValidAudiences is null || !parameters.ValidAudiences.Any()))
         {
@@ -70,7 +72,7 @@ internal sealed class DPoPSchemeState
         // (run on a copy without this validator, so the configured audiences and their rules stay the library's).
         if (options.AllowTokensWithoutAudience && parameters.ValidateAudience && parameters.AudienceValidator is null)
         {
-            var strict = parameters.Clone();
+            var strict = SharedTokenValidationParameters.Copy(parameters);
             parameters.AudienceValidator = (audiences, token, _) =>
             {
                 if (audiences is not null && audiences.Any())
@@ -158,5 +160,5 @@ internal sealed class DPoPSchemeState
     /// so each validation gets its own copy; without one it only reads them, and the prepared instance is shared.
     /// </summary>
     public TokenValidationParameters TokenValidationParameters() =>
-        _parameters.ConfigurationManager is null ? _parameters : _parameters.Clone();
+        _parameters.ConfigurationManager is null ? _parameters : SharedTokenValidationParameters.Copy(_parameters);
 }

@@ -60,6 +60,58 @@ public sealed class ValidatedTokenCacheTests
         await Problem.AssertAsync(noProof, "dpop-required");
     }
 
+    // Every request of a cached token gets its own identity (issue 14 kept it): what one request's events or claims
+    // transformations do to it, directly or through a claim's Subject, no other request sees.
+    [Fact]
+    public async Task What_one_request_does_to_its_identity_no_other_request_of_the_cached_token_sees()
+    {
+        var seen = new List<string>();
+        var factory = new SampleApiFactory
+        {
+            Clock = new FakeTimeProvider(DateTimeOffset.UtcNow),
+            ExtraServices = s => s.PostConfigure<DPoPOptions>(DPoPDefaults.AuthenticationScheme, o =>
+            {
+                o.Events.OnTokenValidated = c =>
+                {
+                    var identity = (System.Security.Claims.ClaimsIdentity)c.Principal!.Identity!;
+                    seen.Add(string.Join(",", identity.Claims.Select(claim => claim.Type).Order(StringComparer.Ordinal)) +
+                        ";scope properties: " + identity.FindFirst("scope")!.Properties.Count);
+                    identity.AddClaim(new System.Security.Claims.Claim("added", "1"));
+                    var sub = identity.FindFirst("sub")!;
+                    sub.Subject!.AddClaim(new System.Security.Claims.Claim("added-through-subject", "1"));
+                    Assert.True(sub.Subject.TryRemoveClaim(sub));
+                    identity.FindFirst("scope")!.Properties["changed"] = "1";
+                    return Task.CompletedTask;
+                };
+                o.Events.OnProofValidated = c =>
+                {
+                    Assert.Null(c.Principal!.FindFirst("sub")); // this request's change stays in this request
+                    return Task.CompletedTask;
+                };
+            }),
+        };
+        factory.Settings["Authentication:Schemes:DPoP:CacheValidatedTokens"] = "true";
+        await using var _ = factory;
+        using var client = factory.CreateClient();
+        using var key = TestKey.Create();
+        string token = await factory.GetTokenAsync(client, key);
+
+        for (int i = 0; i < 3; i++)
+        {
+            using var ok = await client.SendAsync(SampleApiFactory.Request(HttpMethod.Post, Register, token, factory.Proof(key, "POST", Register, token).Build()));
+            Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        }
+
+        Assert.Equal(3, seen.Count);
+        Assert.All(seen, claims => Assert.Equal(seen[0], claims)); // every request starts from the token's claims
+        Assert.Contains("sub", seen[0].Split(',', ';'));
+        Assert.DoesNotContain("added", seen[0].Split(',', ';'));
+        Assert.EndsWith(";scope properties: 0", seen[0], StringComparison.Ordinal);
+        var options = factory.Services.GetRequiredService<IOptionsMonitor<DPoPOptions>>().Get(DPoPDefaults.AuthenticationScheme);
+        var cache = factory.Services.GetRequiredService<DPoPSchemeStates>().Get(DPoPDefaults.AuthenticationScheme, options).TokenCache!;
+        Assert.Equal(1, cache.Count);
+    }
+
     [Fact]
     public async Task A_cached_token_expires_with_its_exp()
     {

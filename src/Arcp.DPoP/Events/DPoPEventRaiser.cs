@@ -49,7 +49,7 @@ internal readonly struct DPoPEventRaiser
     /// </summary>
     public async ValueTask<(ClaimsPrincipal Principal, AuthenticationProperties? Properties, AuthenticateResult? Ended)> TokenValidatedAsync(ValidatedToken validated)
     {
-        var principal = new ClaimsPrincipal(validated.Identity);
+        var principal = new ClaimsPrincipal(validated.RequestIdentity());
         if (!_events.ObservesTokenValidated)
         {
             return (principal, null, null);

@@ -110,7 +110,7 @@ public sealed class DPoPProofValidator
     /// <param name="httpMethod">The request method.</param>
     /// <param name="expectedHtu">The request URI already normalised by <see cref="HtuNormalizer"/>.</param>
     /// <param name="accessToken">The access token, if any.</param>
-    internal DPoPResult<ParsedProof> Parse(string? proof, string httpMethod, string expectedHtu, ReadOnlyMemory<char>? accessToken)
+    internal DPoPResult<ParsedProof> Parse(string? proof, string httpMethod, ReadOnlySpan<char> expectedHtu, ReadOnlyMemory<char>? accessToken)
     {
         if (string.IsNullOrEmpty(proof))
         {
@@ -145,6 +145,7 @@ public sealed class DPoPProofValidator
             // once a proof carrying it has verified (Remember), so unauthenticated callers cannot fill the cache.
             var parsed = new ParsedProof(proof, jws.SecondDot)
             {
+                PayloadStart = jws.FirstDot + 1,
                 HeaderKey = ProofHeaderCache.HeaderHash.Of(headerPart),
                 HeaderLength = headerPart.Length,
             };
@@ -172,8 +173,9 @@ public sealed class DPoPProofValidator
                 return DPoPFailures.PayloadNotBase64Url;
             }
 
-            var failure = ProofPayloadReader.Read(buffer.AsSpan(0, payloadLength), parsed)
-                ?? ProofClaimChecks.Check(parsed, httpMethod, expectedHtu, accessToken, _policy);
+            var payload = buffer.AsSpan(0, payloadLength);
+            var failure = ProofPayloadReader.Read(payload, parsed)
+                ?? ProofClaimChecks.Check(parsed, payload, httpMethod, expectedHtu, accessToken, _policy);
             return failure ?? DPoPResult<ParsedProof>.Ok(parsed);
         }
         finally

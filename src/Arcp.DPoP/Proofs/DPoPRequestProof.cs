@@ -18,10 +18,24 @@ internal static class DPoPRequestProof
             return DPoPFailures.HostNotServed(request.Host.Value);
         }
 
-        var htu = state.Validator.RequestHtu(request);
-        var parsed = htu.Value is { } expectedHtu ? state.Validator.Parse(proof, request.Method, expectedHtu, token) : htu.Failure!;
+        var parsed = Parse(state, request, proof, token);
         return parsed.Value is { } checkedProof && options.RequireNonce
             ? await DPoPNonceCheck.CheckAsync(nonces, context, scheme, options, checkedProof).ConfigureAwait(false) ?? parsed
             : parsed;
+    }
+
+    // The expected htu is written on the stack and compared there: a string of it is made only when it is not already
+    // in normal form (then normalised first, as before: an unusable request URI is still the first failure) or for a
+    // failure's detail (issue 14).
+    private static DPoPResult<ParsedProof> Parse(DPoPSchemeState state, HttpRequest request, string proof, ReadOnlyMemory<char>? token)
+    {
+        Span<char> buffer = stackalloc char[512];
+        if (ExpectedHtu.TryWrite(request, state.Validator.PublicOrigin, buffer, out int length) && HtuNormalizer.IsAlreadyNormal(buffer[..length]))
+        {
+            return state.Validator.Parse(proof, request.Method, buffer[..length], token);
+        }
+
+        var htu = state.Validator.RequestHtu(request);
+        return htu.Value is { } expectedHtu ? state.Validator.Parse(proof, request.Method, expectedHtu, token) : htu.Failure!;
     }
 }

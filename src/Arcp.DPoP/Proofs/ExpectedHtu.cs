@@ -27,6 +27,43 @@ internal static class ExpectedHtu
     /// resource named <c>%72</c>) from <c>/files/r</c>. The raw target includes the path base; without one (a
     /// request made in process, or an asterisk or absolute form) the decoded path base and path are used.
     /// </summary>
+    /// <summary>
+    /// The same URI as <see cref="For"/> before normalisation, written into <paramref name="destination"/> instead of a
+    /// new string (issue 14): false when it does not fit.
+    /// </summary>
+    public static bool TryWrite(HttpRequest request, string? publicOrigin, Span<char> destination, out int written)
+    {
+        string path = RequestPath(request);
+        var span = destination;
+        written = 0;
+        if (publicOrigin is { } origin)
+        {
+            if (!Append(ref span, origin, ref written))
+            {
+                return false;
+            }
+        }
+        else if (!Append(ref span, request.Scheme, ref written) || !Append(ref span, "://", ref written) ||
+            !Append(ref span, request.Host.ToUriComponent(), ref written))
+        {
+            return false;
+        }
+
+        return Append(ref span, path, ref written);
+    }
+
+    private static bool Append(ref Span<char> destination, string value, ref int written)
+    {
+        if (!value.TryCopyTo(destination))
+        {
+            return false;
+        }
+
+        destination = destination[value.Length..];
+        written += value.Length;
+        return true;
+    }
+
     public static string RequestPath(HttpRequest request)
     {
         string? raw = request.HttpContext.Features.Get<IHttpRequestFeature>()?.RawTarget;

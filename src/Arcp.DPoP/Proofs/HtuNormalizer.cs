@@ -117,7 +117,7 @@ public static class HtuNormalizer
 
     // "http(s)://" + lower-case host without port or with a non-default one + a path of plain path characters with no
     // '%' and no dot segment: exactly what TryNormalize would return, so it is returned as it is.
-    private static bool IsAlreadyNormal(string uri)
+    internal static bool IsAlreadyNormal(ReadOnlySpan<char> uri)
     {
         int start = uri.StartsWith("https://", StringComparison.Ordinal) ? 8 : uri.StartsWith("http://", StringComparison.Ordinal) ? 7 : -1;
         if (start < 0)
@@ -125,7 +125,8 @@ public static class HtuNormalizer
             return false;
         }
 
-        int pathStart = uri.IndexOf('/', start);
+        int slash = uri[start..].IndexOf('/');
+        int pathStart = slash < 0 ? -1 : start + slash;
         if (pathStart <= start)
         {
             return false;

@@ -31,13 +31,29 @@ internal sealed class ParsedProof
 
     public ProofJwk? Jwk => Header?.Jwk;
 
-    public string? Jti { get; set; }
+    // The string claims: read as places in the decoded payload and compared there; made into strings only when read
+    // after the checks (an event's DPoPProof, a failure's detail), from Raw (issue 14).
+    public ProofClaimText JtiText;
+    public ProofClaimText HtmText;
+    public ProofClaimText HtuText;
+    public ProofClaimText AthText;
 
-    public string? Htm { get; set; }
+    /// <summary>Where the payload's base64url text starts in <see cref="Raw"/>.</summary>
+    public int PayloadStart { get; init; }
 
-    public string? Htu { get; set; }
+    public string? Jti => Materialize(ref JtiText);
 
-    public string? Ath { get; set; }
+    public string? Htm => Materialize(ref HtmText);
+
+    public string? Htu => Materialize(ref HtuText);
+
+    public string? Ath => Materialize(ref AthText);
+
+    /// <summary>SHA-256 of <c>jkt "." jti</c>, set by the claim checks: the replay key's bytes (<see cref="ProofReplayKey"/>).</summary>
+    public ProofReplayKey.Hash? ReplayHash { get; set; }
+
+    /// <summary>The key under which this proof's first use is recorded.</summary>
+    public string ReplayKey => ReplayHash is { } hash ? hash.ToKey() : ProofReplayKey.Of(Jkt, Jti!);
 
     public string? Nonce { get; set; }
 
@@ -57,6 +73,26 @@ internal sealed class ParsedProof
 
     /// <summary>The RFC 7638 thumbprint of the proof's jwk.</summary>
     public string Jkt => Header!.Jkt;
+
+    // The payload is decoded again: only when a string claim is read after the checks, which kept no decoded copy.
+    private string? Materialize(ref ProofClaimText text)
+    {
+        if (text.Text is not null || !text.Present)
+        {
+            return text.Text;
+        }
+
+        var part = Raw.AsSpan(PayloadStart, SignatureStart - 1 - PayloadStart);
+        byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(Base64UrlStrict.MaxDecodedLength(part.Length));
+        try
+        {
+            return Base64UrlStrict.TryDecode(part, buffer, out int length) ? text.Materialize(buffer.AsSpan(0, length)) : null;
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
 
     public DPoPProof ToProof() =>
         new(Algorithm!.Name, Jwk!.Kty!, Jkt, Jti!, Htm!, Htu!, IssuedAt, Ath, Nonce);

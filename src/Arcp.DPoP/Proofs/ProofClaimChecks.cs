@@ -10,7 +10,7 @@ namespace Arcp.DPoP;
 internal static class ProofClaimChecks
 {
     /// <summary>Null when every claim fits the request; sets <see cref="ParsedProof.IssuedAt"/>.</summary>
-    public static DPoPFailure? Check(ParsedProof parsed, string httpMethod, string expectedHtu, ReadOnlyMemory<char>? accessToken, ProofPolicy policy)
+    public static DPoPFailure? Check(ParsedProof parsed, ReadOnlySpan<byte> payload, string httpMethod, ReadOnlySpan<char> expectedHtu, ReadOnlyMemory<char>? accessToken, ProofPolicy policy)
     {
         if (parsed.NonStringClaim is not null)
         {
@@ -24,45 +24,51 @@ internal static class ProofClaimChecks
             };
         }
 
+        // The claims are compared as the payload's bytes: a string is made only for a failure's detail (issue 14).
         // RFC 9449 §4.2: jti, a unique identifier.
-        if (string.IsNullOrEmpty(parsed.Jti))
+        if (!parsed.JtiText.Present || parsed.JtiText.IsEmpty)
         {
             return DPoPFailures.JtiMissing;
         }
 
-        if (parsed.Jti.Length > DPoPProofValidator.MaxJtiLength)
+        int jtiLength = parsed.JtiText.CharLength(payload);
+        if (jtiLength > DPoPProofValidator.MaxJtiLength)
         {
-            return DPoPFailures.JtiTooLong(parsed.Jti.Length, DPoPProofValidator.MaxJtiLength);
+            return DPoPFailures.JtiTooLong(jtiLength, DPoPProofValidator.MaxJtiLength);
         }
 
-        // RFC 9449 §4.3 item 8: case-sensitive.
-        if (parsed.Htm is null)
+        // RFC 9449 §4.3 item 8: case-sensitive. The request's method string stands for an equal htm.
+        if (!parsed.HtmText.Present)
         {
             return DPoPFailures.HtmMissing(httpMethod);
         }
 
-        if (!string.Equals(parsed.Htm, httpMethod, StringComparison.Ordinal))
+        if (!parsed.HtmText.EqualsOrdinal(payload, httpMethod))
         {
-            return DPoPFailures.HtmMismatch(parsed.Htm, httpMethod);
+            return DPoPFailures.HtmMismatch(parsed.HtmText.Materialize(payload)!, httpMethod);
         }
 
+        parsed.HtmText.Text ??= httpMethod;
+
         // RFC 9449 §4.3 item 9.
-        if (parsed.Htu is null)
+        if (!parsed.HtuText.Present)
         {
-            return DPoPFailures.HtuMissing(expectedHtu);
+            return DPoPFailures.HtuMissing(expectedHtu.ToString());
         }
 
         // The usual case costs one comparison: a client that sends the URI already normalised.
-        string? actualHtu = string.Equals(parsed.Htu, expectedHtu, StringComparison.Ordinal) ? expectedHtu : null;
-        string? htuError = null;
-        if (actualHtu is null && !HtuNormalizer.TryNormalize(parsed.Htu, out actualHtu, out htuError))
+        if (!parsed.HtuText.EqualsOrdinal(payload, expectedHtu))
         {
-            return DPoPFailures.HtuUnusable(parsed.Htu, htuError, expectedHtu);
-        }
+            string htu = parsed.HtuText.Materialize(payload)!;
+            if (!HtuNormalizer.TryNormalize(htu, out string? actualHtu, out string? htuError))
+            {
+                return DPoPFailures.HtuUnusable(htu, htuError, expectedHtu.ToString());
+            }
 
-        if (!string.Equals(actualHtu, expectedHtu, StringComparison.Ordinal))
-        {
-            return DPoPFailures.HtuMismatch(parsed.Htu, expectedHtu);
+            if (!actualHtu.AsSpan().SequenceEqual(expectedHtu))
+            {
+                return DPoPFailures.HtuMismatch(htu, expectedHtu.ToString());
+            }
         }
 
         // RFC 9449 §4.3 item 11: within an acceptable window.
@@ -74,18 +80,38 @@ internal static class ProofClaimChecks
         // RFC 9449 §4.3 item 12 / §7: when presented with an access token, ath is required and must match.
         if (accessToken is not null)
         {
-            if (parsed.Ath is null)
+            if (!parsed.AthText.Present)
             {
                 return DPoPFailures.AthMissing;
             }
 
-            if (!AthMatches(parsed.Ath, accessToken.Value.Span))
+            bool matches = parsed.AthText.Text is { } ath ? AthMatches(ath, accessToken.Value.Span) : AthMatches(parsed.AthText.Bytes(payload), accessToken.Value.Span);
+            if (!matches)
             {
                 return DPoPFailures.AthMismatch;
             }
         }
 
+        // Step 8's key, from the bytes while they are here (RFC 9449 §11.1).
+        parsed.ReplayHash = parsed.JtiText.Text is { } jti
+            ? ProofReplayKey.Of(parsed.Jkt, System.Text.Encoding.UTF8.GetBytes(jti))
+            : ProofReplayKey.Of(parsed.Jkt, parsed.JtiText.Bytes(payload));
         return null;
+    }
+
+    // ath as the payload's bytes: 43 base64url characters, compared in fixed time with the token's hash.
+    private static bool AthMatches(ReadOnlySpan<byte> ath, ReadOnlySpan<char> accessToken)
+    {
+        if (ath.Length != 43)
+        {
+            return false;
+        }
+
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        TextHash.Sha256(accessToken, hash);
+        Span<byte> expected = stackalloc byte[43];
+        Base64Url.EncodeToUtf8(hash, expected);
+        return CryptographicOperations.FixedTimeEquals(expected, ath);
     }
 
     private static DPoPFailure? CheckIat(ParsedProof parsed, DPoPOptions options)

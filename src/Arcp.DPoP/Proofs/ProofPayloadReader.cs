@@ -16,10 +16,10 @@ internal static class ProofPayloadReader
     {
         switch (name)
         {
-            case "jti": parsed.Jti = ReadString(ref reader, parsed, name); break;
-            case "htm": parsed.Htm = ReadString(ref reader, parsed, name); break;
-            case "htu": parsed.Htu = ReadString(ref reader, parsed, name); break;
-            case "ath": parsed.Ath = ReadString(ref reader, parsed, name); break;
+            case "jti": parsed.JtiText = ReadText(ref reader, parsed, name); break;
+            case "htm": parsed.HtmText = ReadText(ref reader, parsed, name); break;
+            case "htu": parsed.HtuText = ReadText(ref reader, parsed, name); break;
+            case "ath": parsed.AthText = ReadText(ref reader, parsed, name); break;
             case "nonce": parsed.Nonce = ReadString(ref reader, parsed, name); break;
             case "iat":
                 parsed.HasIat = true;
@@ -43,6 +43,18 @@ internal static class ProofPayloadReader
     }
 
     // A claim of the wrong type is remembered (the first one) and reported by the claim checks.
+    private static ProofClaimText ReadText(ref Utf8JsonReader reader, ParsedProof parsed, string name)
+    {
+        if (reader.TokenType == JsonTokenType.String)
+        {
+            return ProofClaimText.Read(ref reader);
+        }
+
+        parsed.NonStringClaim ??= name;
+        reader.Skip();
+        return default;
+    }
+
     private static string? ReadString(ref Utf8JsonReader reader, ParsedProof parsed, string name)
     {
         if (reader.TokenType == JsonTokenType.String)

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Text;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -11,6 +12,44 @@ namespace Arcp.DPoP;
 /// </summary>
 internal static class ProofReplayKey
 {
+    /// <summary>The key of <paramref name="jkt"/> and a <c>jti</c> given as its UTF-8 bytes (the same key as the string's).</summary>
+    public static Hash Of(string jkt, ReadOnlySpan<byte> jti)
+    {
+        // jkt is base64url (43 ASCII characters for SHA-256), jti at most MaxJtiLength characters (4 UTF-8 bytes each).
+        int length = jkt.Length + 1 + jti.Length;
+        byte[]? rented = length > 512 ? ArrayPool<byte>.Shared.Rent(length) : null;
+        try
+        {
+            Span<byte> buffer = rented is null ? stackalloc byte[512] : rented;
+            int written = Encoding.ASCII.GetBytes(jkt, buffer);
+            buffer[written++] = (byte)'.';
+            jti.CopyTo(buffer[written..]);
+            written += jti.Length;
+            Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+            SHA256.HashData(buffer[..written], hash);
+            var words = MemoryMarshal.Cast<byte, ulong>(hash);
+            return new Hash(words[0], words[1], words[2], words[3]);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    /// <summary>The SHA-256 of a replay key, kept until the key's text is needed.</summary>
+    public readonly record struct Hash(ulong A, ulong B, ulong C, ulong D)
+    {
+        /// <summary>The key: the hash in base64url.</summary>
+        public string ToKey()
+        {
+            Span<ulong> words = [A, B, C, D];
+            return Base64Url.EncodeToString(MemoryMarshal.AsBytes(words));
+        }
+    }
+
     public static string Of(string jkt, string jti)
     {
         // jkt is base64url, so '.' cannot occur in it: the pair is unambiguous.

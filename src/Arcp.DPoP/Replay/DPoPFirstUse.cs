@@ -20,7 +20,7 @@ internal static class DPoPFirstUse
     public static async ValueTask<DPoPFailure?> RecordAsync(
         IDPoPReplayCache replayCache, HttpContext context, DPoPOptions options, ParsedProof parsed, ILogger logger, bool mayShareRequest = true)
     {
-        string replayKey = ProofReplayKey.Of(parsed.Jkt, parsed.Jti!);
+        string replayKey = parsed.ReplayKey;
         var expiresAt = parsed.IssuedAt + options.ProofLifetime + options.ClockSkew;
 
         // The record of another scheme counts only if it keeps the proof at least as long as this scheme accepts it;

@@ -41,9 +41,10 @@ internal static class AccessTokenValidator
         string token = tokenText.ToString();
 
         TokenValidationResult result;
+        var parameters = state.TokenValidationParameters();
         try
         {
-            result = await options.TokenHandler.ValidateTokenAsync(token, state.TokenValidationParameters()).ConfigureAwait(false);
+            result = await options.TokenHandler.ValidateTokenAsync(token, parameters).ConfigureAwait(false);
             if (!result.IsValid && result.Exception is SecurityTokenSignatureKeyNotFoundException &&
                 options.RefreshOnIssuerKeyNotFound && options.ConfigurationManager is not null)
             {
@@ -80,7 +81,7 @@ internal static class AccessTokenValidator
         var confirmation = TokenConfirmation.ReadThumbprint(result.SecurityToken);
         // The principal's jkt is the thumbprint the request proved, never the token's own (issue 11 item 16): removed
         // here once, so a cached token's identity never has one.
-        var identity = result.ClaimsIdentity;
+        var identity = TokenClaimsIdentity.CanBuild(options.TokenHandler) ? TokenClaimsIdentity.Create(result, parameters) : result.ClaimsIdentity;
         DPoPBinding.RemoveJktClaims(identity);
         var validated = new ValidatedToken(identity, result.SecurityToken, confirmation.Value, confirmation.Failure);
         if (cache is not null && keysVersion is not null)

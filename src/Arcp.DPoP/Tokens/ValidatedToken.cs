@@ -10,6 +10,12 @@ namespace Arcp.DPoP;
 /// </summary>
 internal sealed record ValidatedToken(ClaimsIdentity Identity, SecurityToken SecurityToken, string? Jkt, DPoPFailure? ConfirmationFailure)
 {
-    /// <summary>Whether this request's copy came from the validated-token cache (for the trace).</summary>
+    /// <summary>
+    /// Whether this is the validated-token cache's instance, shared by every request with the token: its
+    /// <see cref="Identity"/> is then never handed out, only copies of it (<see cref="RequestIdentity"/>).
+    /// </summary>
     public bool FromCache { get; init; }
+
+    /// <summary>The identity for this request: a copy of a cached one, so no request's events change another's.</summary>
+    public ClaimsIdentity RequestIdentity() => FromCache ? Identity.Clone() : Identity;
 }

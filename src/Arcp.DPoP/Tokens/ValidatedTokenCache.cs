@@ -50,8 +50,9 @@ internal sealed class ValidatedTokenCache
             return false;
         }
 
-        // Each request gets its own identity: events and the jkt claim must never change the cached one.
-        validated = entry.Token with { Identity = entry.Token.Identity.Clone(), FromCache = true };
+        // The cached instance itself (FromCache): each request gets its own copy of the identity from it
+        // (DPoPEventRaiser), so events and the jkt claim never change the cached one.
+        validated = entry.Token;
         return true;
     }
 
@@ -82,7 +83,7 @@ internal sealed class ValidatedTokenCache
             }
         }
 
-        _entries[TokenHash.Of(token)] = new Entry(validated with { Identity = validated.Identity.Clone() }, expiresAt, keysVersion);
+        _entries[TokenHash.Of(token)] = new Entry(validated with { Identity = validated.Identity.Clone(), FromCache = true }, expiresAt, keysVersion);
     }
 
     // The issuer's keys changed (a metadata refresh, other configured keys): every token is validated again.

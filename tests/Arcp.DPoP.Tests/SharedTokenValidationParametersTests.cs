@@ -1,0 +1,101 @@
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Arcp.DPoP.Tests;
+
+/// <summary>
+/// The scheme's token validation parameters are not copied for every valid token (issue 14) only while no application
+/// code can see them: an application callback that copies the parameters and changes its copy must never change what
+/// the next request is validated with.
+/// </summary>
+public sealed class SharedTokenValidationParametersTests : IDisposable
+{
+    private const string Issuer = "https://issuer.example";
+    private readonly ECDsa _key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+
+    public void Dispose() => _key.Dispose();
+
+    [Fact]
+    public async Task An_application_callback_that_changes_its_copy_of_the_parameters_changes_no_other_request()
+    {
+        var options = Options();
+        // A common pattern: copy the parameters handed to a callback, change the copy, validate with it.
+        options.TokenValidationParameters.IssuerValidator = (issuer, token, parameters) =>
+        {
+            var copy = parameters.Clone();
+            copy.IssuerValidator = null;
+            copy.ValidateLifetime = false;
+            copy.ValidIssuer = issuer;
+            return Validators.ValidateIssuer(issuer, token, copy);
+        };
+        var state = new DPoPSchemeState(DPoPDefaults.AuthenticationScheme, options, null);
+
+        var first = await ValidateAsync(options, state, Token(TimeSpan.FromMinutes(10)));
+        Assert.Null(first.Failure);
+
+        var expired = await ValidateAsync(options, state, Token(TimeSpan.FromMinutes(-10)));
+        Assert.Equal(DPoPFailureCode.TokenExpired, expired.Failure?.Code);
+        Assert.Contains("expired", expired.Failure!.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parameters_are_shared_only_when_every_callback_is_the_library_s_own()
+    {
+        var handler = new JsonWebTokenHandler();
+        var plain = new TokenValidationParameters { LifetimeValidator = TokenLifetime.Validator(new DPoPOptions()) };
+        Assert.True(SharedTokenValidationParameters.IsSafe(plain, handler));
+        var shared = SharedTokenValidationParameters.CopyOf(plain, handler);
+        Assert.Same(shared, shared.Clone());
+
+        Assert.False(SharedTokenValidationParameters.IsSafe(new TokenValidationParameters { AudienceValidator = (_, _, _) => true }, handler));
+        Assert.False(SharedTokenValidationParameters.IsSafe(new TokenValidationParameters { IssuerSigningKeyResolver = (_, _, _, _) => [] }, handler));
+        Assert.False(SharedTokenValidationParameters.IsSafe(new TokenValidationParameters(), new SubclassedHandler()));
+        Assert.False(SharedTokenValidationParameters.IsSafe(new SubclassedParameters(), handler));
+
+        // Not shared: the ordinary copy, whose Clone is a new instance.
+        var applications = SharedTokenValidationParameters.CopyOf(new TokenValidationParameters { TypeValidator = (t, _, _) => t }, handler);
+        Assert.NotSame(applications, applications.Clone());
+    }
+
+    [Fact]
+    public void With_a_configuration_manager_every_validation_gets_its_own_parameters()
+    {
+        var options = Options();
+        options.ConfigurationManager = new Microsoft.IdentityModel.Protocols.StaticConfigurationManager<Microsoft.IdentityModel.Protocols.OpenIdConnect.OpenIdConnectConfiguration>(new());
+        var state = new DPoPSchemeState(DPoPDefaults.AuthenticationScheme, options, null);
+
+        var one = state.TokenValidationParameters();
+        var two = state.TokenValidationParameters();
+        Assert.NotSame(one, two);
+        one.RefreshBeforeValidation = true; // as Microsoft.IdentityModel does after a recoverable failure
+        Assert.False(two.RefreshBeforeValidation);
+        Assert.False(state.TokenValidationParameters().RefreshBeforeValidation);
+    }
+
+    private sealed class SubclassedHandler : JsonWebTokenHandler;
+
+    private sealed class SubclassedParameters : TokenValidationParameters;
+
+    private static ValueTask<DPoPResult<ValidatedToken>> ValidateAsync(DPoPOptions options, DPoPSchemeState state, string token) =>
+        AccessTokenValidator.ValidateAsync(new DefaultHttpContext(), options, state, NullLogger.Instance, token.AsMemory());
+
+    private DPoPOptions Options()
+    {
+        var options = new DPoPOptions { Audience = "arcp-api" };
+        options.TokenValidationParameters.ValidIssuer = Issuer;
+        options.TokenValidationParameters.IssuerSigningKey = new ECDsaSecurityKey(_key);
+        options.TokenValidationParameters.ClockSkew = TimeSpan.Zero;
+        return options;
+    }
+
+    private string Token(TimeSpan expiresIn)
+    {
+        long now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        long exp = now + (long)expiresIn.TotalSeconds;
+        return new JsonWebTokenHandler().CreateToken($"{{\"iss\":\"{Issuer}\",\"aud\":\"arcp-api\",\"sub\":\"a\",\"exp\":{exp},\"iat\":{Math.Min(now, exp - 60)}}}",
+            new SigningCredentials(new ECDsaSecurityKey(_key), SecurityAlgorithms.EcdsaSha256));
+    }
+}
