@@ -50,6 +50,13 @@ internal static class ProofReplayKey
         }
     }
 
+    /// <summary>The digest of <paramref name="jkt"/> and <paramref name="jti"/>: the same as <see cref="Of(string, ReadOnlySpan{byte})"/> of its UTF-8 bytes.</summary>
+    public static Hash HashOf(string jkt, string jti)
+    {
+        byte[] jtiBytes = Encoding.UTF8.GetBytes(jti);
+        return Of(jkt, jtiBytes);
+    }
+
     public static string Of(string jkt, string jti)
     {
         // jkt is base64url, so '.' cannot occur in it: the pair is unambiguous.

@@ -20,7 +20,8 @@ internal static class DPoPFirstUse
     public static async ValueTask<DPoPFailure?> RecordAsync(
         IDPoPReplayCache replayCache, HttpContext context, DPoPOptions options, ParsedProof parsed, ILogger logger, bool mayShareRequest = true)
     {
-        string replayKey = parsed.ReplayKey;
+        // The key's text only where it is needed: a store of another kind, or a second DPoP scheme on this request.
+        string? replayKey = mayShareRequest || replayCache is not InMemoryDPoPReplayCache ? parsed.ReplayKey : null;
         var expiresAt = parsed.IssuedAt + options.ProofLifetime + options.ClockSkew;
 
         // The record of another scheme counts only if it keeps the proof at least as long as this scheme accepts it;
@@ -34,7 +35,11 @@ internal static class DPoPFirstUse
         bool firstUse;
         try
         {
-            firstUse = await replayCache.TryAddAsync(replayKey, expiresAt, context.RequestAborted).ConfigureAwait(false);
+            // The in-memory store takes the proof's digest as it is; every proof reaches it through here, so a proof
+            // has one entry whichever endpoint (API or token endpoint) sees it first.
+            firstUse = replayCache is InMemoryDPoPReplayCache memory
+                ? memory.TryAddProof(parsed.ReplayHash ?? ProofReplayKey.HashOf(parsed.Jkt, parsed.Jti!), expiresAt)
+                : await replayCache.TryAddAsync(replayKey!, expiresAt, context.RequestAborted).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
         {
@@ -61,7 +66,7 @@ internal static class DPoPFirstUse
 
         if (mayShareRequest)
         {
-            context.Items[RecordedProofKey] = new RecordedProof(replayKey, expiresAt); // read only by another DPoP scheme
+            context.Items[RecordedProofKey] = new RecordedProof(replayKey!, expiresAt); // read only by another DPoP scheme
         }
 
         return null;

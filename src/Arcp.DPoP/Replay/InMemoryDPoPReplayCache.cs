@@ -81,15 +81,28 @@ public sealed class InMemoryDPoPReplayCache : IDPoPReplayCache
     public ValueTask<bool> TryAddAsync(string key, DateTimeOffset expiresAt, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
+        return ValueTask.FromResult(TryAdd(Fingerprint.Of(key), expiresAt));
+    }
+
+    /// <summary>
+    /// Records a proof by its replay digest (SHA-256 of <c>jkt "." jti</c>, <see cref="ProofReplayKey"/>) as it is,
+    /// without its text: how the handler and the token endpoint record every proof in this store
+    /// (<see cref="DPoPFirstUse"/>), so one proof always has one entry. Keys given as text are hashed again and never meet
+    /// these entries (that would take a SHA-256 second preimage).
+    /// </summary>
+    internal bool TryAddProof(in ProofReplayKey.Hash digest, DateTimeOffset expiresAt) =>
+        TryAdd(new Fingerprint(digest.A, digest.B), expiresAt);
+
+    private bool TryAdd(Fingerprint fingerprint, DateTimeOffset expiresAt)
+    {
         long now = _timeProvider.GetUtcNow().UtcTicks;
         SweepIfDue(now);
 
-        var fingerprint = Fingerprint.Of(key);
         var shard = _shards[(int)((fingerprint.High * _shardMultiplier) >> (64 - ShardBits))];
         lock (shard.Gate)
         {
             // An expiry of 0 would read as an empty slot and cut the probe runs that pass it: never stored.
-            return ValueTask.FromResult(shard.TryAdd(fingerprint, Math.Max(expiresAt.UtcTicks, 1), now));
+            return shard.TryAdd(fingerprint, Math.Max(expiresAt.UtcTicks, 1), now);
         }
     }
 
@@ -177,6 +190,10 @@ public sealed class InMemoryDPoPReplayCache : IDPoPReplayCache
         private readonly ulong _multiplier;
         private Entry[] _slots = new Entry[MinimumSlots];
 
+        // The table before the last rebuild, kept when it is the size of the current one: the sweep every
+        // SweepInterval rebuilds into it instead of allocating a table (of a busy API's size) each time.
+        private Entry[]? _spare;
+
         public Shard(ulong multiplier) => _multiplier = multiplier;
 
         /// <summary>Slots that hold an entry, live or expired.</summary>
@@ -251,7 +268,12 @@ public sealed class InMemoryDPoPReplayCache : IDPoPReplayCache
                 return; // nothing expired, and the table is the right size
             }
 
-            var slots = new Entry[size];
+            var slots = _spare is { } spare && spare.Length == size ? spare : new Entry[size];
+            if (ReferenceEquals(slots, _spare))
+            {
+                Array.Clear(slots);
+            }
+
             int mask = size - 1;
             foreach (ref readonly var entry in old.AsSpan())
             {
@@ -268,6 +290,7 @@ public sealed class InMemoryDPoPReplayCache : IDPoPReplayCache
             }
 
             _slots = slots;
+            _spare = old.Length == size ? old : null;
             Used = live;
         }
 
