@@ -60,6 +60,7 @@ public sealed class RedisDPoPReplayCache : IDPoPReplayCache, IAsyncDisposable
         _services = services;
         _logger = (services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger<RedisDPoPReplayCache>();
         _pending = new PendingAddPool(_options.Timeout);
+        _pending.OnSweep = now => Volatile.Read(ref _connection)?.Batcher.AbandonIfStuck(now);
     }
 
     /// <inheritdoc />
@@ -71,36 +72,74 @@ public sealed class RedisDPoPReplayCache : IDPoPReplayCache, IAsyncDisposable
             return ValueTask.FromCanceled<bool>(cancellationToken);
         }
 
-        Task<bool> set;
+        ReplayConnection connection;
         try
         {
-            var replay = Connected().Replay;
-            var timeToLive = expiresAt - _timeProvider.GetUtcNow();
-            if (timeToLive < MinimumTimeToLive)
-            {
-                timeToLive = MinimumTimeToLive;
-            }
-
-            // SET key 1 PX ttl NX: one round trip, atomic on the server. Concurrent requests' commands share the one
-            // connection and are pipelined by StackExchange.Redis; the key prefix is added as bytes as it is written.
-            set = replay.StringSetAsync(key, Used, timeToLive, When.NotExists);
+            connection = Connected();
         }
         catch (RedisException ex)
         {
             return ValueTask.FromException<bool>(ex);
         }
 
-        // Per request nothing is allocated here beyond StackExchange.Redis's own command and task.
+        var timeToLive = expiresAt - _timeProvider.GetUtcNow();
+        if (timeToLive < MinimumTimeToLive)
+        {
+            timeToLive = MinimumTimeToLive;
+        }
+
+        if (connection.Batcher.Accepts(connection.Multiplexer))
+        {
+            // Group commit: sent at once when no batch is in flight, else with the adds that arrive meanwhile, as one
+            // script of SET key 1 PX ttl NX per key (ReplayBatcher). Nothing is allocated here per request.
+            var pending = _pending.Rent();
+            if (pending is null)
+            {
+                return ValueTask.FromException<bool>(Overloaded());
+            }
+
+            var added = pending.Begin(cancellationToken, out long state);
+            if (!connection.Batcher.TryEnqueue(pending, state, key, (long)timeToLive.TotalMilliseconds))
+            {
+                pending.TryFail(state, Overloaded(), runContinuationAsynchronously: false);
+            }
+
+            return added;
+        }
+
+        // A cluster (keys of one batch would span hash slots), a proxy, or a server that refuses scripts: one
+        // SET key 1 PX ttl NX per add, atomic on the server. Concurrent requests' commands share the one connection and
+        // are pipelined by StackExchange.Redis; the key prefix is added as bytes as it is written.
+        Task<bool> set;
+        try
+        {
+            set = connection.Replay.StringSetAsync(key, Used, timeToLive, When.NotExists);
+        }
+        catch (RedisException ex)
+        {
+            return ValueTask.FromException<bool>(ex);
+        }
+
         if (set.IsCompleted)
         {
             return new ValueTask<bool>(set);
         }
 
-        var pending = _pending.Rent();
-        return pending is not null
-            ? pending.Start(set, cancellationToken)
-            : new ValueTask<bool>(WithinTimeoutAsync(set, cancellationToken)); // more adds in flight than the pool holds
+        var waiting = _pending.Rent();
+        if (waiting is null)
+        {
+            Observe(set);
+            return ValueTask.FromException<bool>(Overloaded());
+        }
+
+        var answer = waiting.Begin(cancellationToken, out _);
+        waiting.CompleteWith(set);
+        return answer;
     }
+
+    // Past the bound on adds waiting for Redis (a slow or hung server): refused at once, not queued without limit.
+    private static RedisException Overloaded() => new(string.Create(CultureInfo.InvariantCulture,
+        $"{PendingAddPool.Capacity} DPoP replay adds are waiting for Redis already: this one is refused at once rather than queued."));
 
     /// <summary>
     /// Opens the connection to Redis, retrying in the background until it succeeds; the task completes once the cache
@@ -185,8 +224,10 @@ public sealed class RedisDPoPReplayCache : IDPoPReplayCache, IAsyncDisposable
                         _ownsConnection = owned;
                         // The replay keys' database, with the key prefix StackExchange.Redis writes as bytes before
                         // each key: no string is made per request to prefix it.
-                        var replay = connection.GetDatabase(_options.Database).WithKeyPrefix(_options.KeyPrefix);
-                        Volatile.Write(ref _connection, new ReplayConnection(connection, replay));
+                        var database = connection.GetDatabase(_options.Database);
+                        var replay = database.WithKeyPrefix(_options.KeyPrefix);
+                        var batcher = new ReplayBatcher(database, _options.KeyPrefix, _options.Timeout, _logger);
+                        Volatile.Write(ref _connection, new ReplayConnection(connection, replay, batcher));
                     }
                 }
 
@@ -282,5 +323,5 @@ public sealed class RedisDPoPReplayCache : IDPoPReplayCache, IAsyncDisposable
         task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
     // The connection and the prefixed database the replay keys go to, published together.
-    private sealed record ReplayConnection(IConnectionMultiplexer Multiplexer, IDatabase Replay);
+    private sealed record ReplayConnection(IConnectionMultiplexer Multiplexer, IDatabase Replay, ReplayBatcher Batcher);
 }
