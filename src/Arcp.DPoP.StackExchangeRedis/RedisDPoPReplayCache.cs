@@ -9,15 +9,27 @@ using StackExchange.Redis.KeyspaceIsolation;
 namespace Arcp.DPoP.StackExchangeRedis;
 
 /// <summary>
-/// An <see cref="IDPoPReplayCache"/> shared by every instance of a web farm: each proof is recorded with one atomic
+/// An <see cref="IDPoPReplayCache"/> shared by every instance of a web farm: each proof is recorded with an atomic
 /// <c>SET key 1 NX PX ttl</c>, so of any number of concurrent uses on any instances exactly one succeeds, and the
 /// entry lives exactly as long as the proof could be accepted.
 /// </summary>
 /// <remarks>
 /// <para>
+/// Group commit: on a standalone Redis, an add is sent at once when no round trip is in flight; the adds that arrive
+/// while one is go together, when it is answered, as one Lua script (<c>EVALSHA</c>) that runs
+/// <c>SET key 1 PX ttl NX</c> for each key in turn and answers per key. Under load one command, one socket write and
+/// read and one completion serve many requests; when idle nothing waits. A batch holds one cache's adds only (one
+/// database, one key prefix) and at most 256 keys. A batch whose command fails fails every add in it. The script is
+/// loaded again when Redis has forgotten it (<c>NOSCRIPT</c>, after a restart, a failover or <c>SCRIPT FLUSH</c>).
+/// On a cluster or behind a proxy (keys of a batch would span hash slots), or when Redis refuses scripts (an ACL
+/// without <c>@scripting</c>: that batch fails, log event 203), each add is one <c>SET NX PX</c> of its own.
+/// </para>
+/// <para>
 /// When Redis cannot answer (down, unreachable, hung) <see cref="TryAddAsync"/> throws and the handler refuses the
 /// request with a 503 and <c>Retry-After</c>: no proof is accepted unchecked. No request waits longer than
-/// <see cref="RedisDPoPReplayCacheOptions.Timeout"/> for Redis, and an aborted request stops waiting at once.
+/// <see cref="RedisDPoPReplayCacheOptions.Timeout"/> for Redis, and an aborted request stops waiting at once (and is
+/// not sent when it was still queued). At most 4096 adds wait for Redis at once; past that an add fails at once, so a
+/// slow or hung Redis cannot make memory grow without bound.
 /// </para>
 /// <para>
 /// The connection is opened outside the request path: <c>AddDPoPRedisReplayCache</c> registers a hosted service that

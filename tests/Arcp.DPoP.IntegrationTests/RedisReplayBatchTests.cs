@@ -258,4 +258,34 @@ public sealed class RedisReplayBatchTests : IClassFixture<RedisServer>, IAsyncLi
             await redis.StopAsync();
         }
     }
+
+    [Fact]
+    public async Task A_server_that_refuses_scripts_fails_one_batch_then_takes_one_SET_per_add()
+    {
+        var redis = new RedisServer();
+        await redis.StartAsync();
+        try
+        {
+            // A user without @scripting, as some managed services or ACLs give: SET is allowed, EVAL/EVALSHA are not.
+            await using (var admin = await ConnectionMultiplexer.ConnectAsync(redis.Configuration))
+            {
+                await admin.GetDatabase().ExecuteAsync("ACL", "SETUSER", "replay", "on", ">replay-secret", "~*", "&*", "+@all", "-@scripting");
+            }
+
+            var cache = await InstanceAsync(o => o.Configuration = redis.Configuration + ",user=replay,password=replay-secret");
+            var expires = DateTimeOffset.UtcNow.AddSeconds(60);
+            var refused = await Record.ExceptionAsync(() => cache.TryAddAsync("first", expires).AsTask());
+            Assert.IsType<RedisServerException>(refused);
+            Assert.StartsWith("NOPERM", refused.Message, StringComparison.Ordinal);
+
+            Assert.True(await cache.TryAddAsync("first", expires)); // the refused batch recorded nothing
+            Assert.False(await cache.TryAddAsync("first", expires));
+            bool[] results = await Task.WhenAll(Enumerable.Range(0, 64).Select(_ => cache.TryAddAsync("race", expires).AsTask()));
+            Assert.Single(results, r => r);
+        }
+        finally
+        {
+            await redis.StopAsync();
+        }
+    }
 }
