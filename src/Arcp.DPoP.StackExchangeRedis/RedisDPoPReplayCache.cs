@@ -9,15 +9,27 @@ using StackExchange.Redis.KeyspaceIsolation;
 namespace Arcp.DPoP.StackExchangeRedis;
 
 /// <summary>
-/// An <see cref="IDPoPReplayCache"/> shared by every instance of a web farm: each proof is recorded with one atomic
+/// An <see cref="IDPoPReplayCache"/> shared by every instance of a web farm: each proof is recorded with an atomic
 /// <c>SET key 1 NX PX ttl</c>, so of any number of concurrent uses on any instances exactly one succeeds, and the
 /// entry lives exactly as long as the proof could be accepted.
 /// </summary>
 /// <remarks>
 /// <para>
+/// Group commit: on a standalone Redis, an add is sent at once when no round trip is in flight; the adds that arrive
+/// while one is go together, when it is answered, as one Lua script (<c>EVALSHA</c>) that runs
+/// <c>SET key 1 PX ttl NX</c> for each key in turn and answers per key. Under load one command, one socket write and
+/// read and one completion serve many requests; when idle nothing waits. A batch holds one cache's adds only (one
+/// database, one key prefix) and at most 256 keys. A batch whose command fails fails every add in it. The script is
+/// loaded again when Redis has forgotten it (<c>NOSCRIPT</c>, after a restart, a failover or <c>SCRIPT FLUSH</c>).
+/// On a cluster or behind a proxy (keys of a batch would span hash slots), or when Redis refuses scripts (an ACL
+/// without <c>@scripting</c>: that batch fails, log event 203), each add is one <c>SET NX PX</c> of its own.
+/// </para>
+/// <para>
 /// When Redis cannot answer (down, unreachable, hung) <see cref="TryAddAsync"/> throws and the handler refuses the
 /// request with a 503 and <c>Retry-After</c>: no proof is accepted unchecked. No request waits longer than
-/// <see cref="RedisDPoPReplayCacheOptions.Timeout"/> for Redis, and an aborted request stops waiting at once.
+/// <see cref="RedisDPoPReplayCacheOptions.Timeout"/> for Redis, and an aborted request stops waiting at once (and is
+/// not sent when it was still queued). At most 4096 adds wait for Redis at once; past that an add fails at once, so a
+/// slow or hung Redis cannot make memory grow without bound.
 /// </para>
 /// <para>
 /// The connection is opened outside the request path: <c>AddDPoPRedisReplayCache</c> registers a hosted service that
@@ -60,6 +72,7 @@ public sealed class RedisDPoPReplayCache : IDPoPReplayCache, IAsyncDisposable
         _services = services;
         _logger = (services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger<RedisDPoPReplayCache>();
         _pending = new PendingAddPool(_options.Timeout);
+        _pending.OnSweep = now => Volatile.Read(ref _connection)?.Batcher.AbandonIfStuck(now);
     }
 
     /// <inheritdoc />
@@ -71,36 +84,74 @@ public sealed class RedisDPoPReplayCache : IDPoPReplayCache, IAsyncDisposable
             return ValueTask.FromCanceled<bool>(cancellationToken);
         }
 
-        Task<bool> set;
+        ReplayConnection connection;
         try
         {
-            var replay = Connected().Replay;
-            var timeToLive = expiresAt - _timeProvider.GetUtcNow();
-            if (timeToLive < MinimumTimeToLive)
-            {
-                timeToLive = MinimumTimeToLive;
-            }
-
-            // SET key 1 PX ttl NX: one round trip, atomic on the server. Concurrent requests' commands share the one
-            // connection and are pipelined by StackExchange.Redis; the key prefix is added as bytes as it is written.
-            set = replay.StringSetAsync(key, Used, timeToLive, When.NotExists);
+            connection = Connected();
         }
         catch (RedisException ex)
         {
             return ValueTask.FromException<bool>(ex);
         }
 
-        // Per request nothing is allocated here beyond StackExchange.Redis's own command and task.
+        var timeToLive = expiresAt - _timeProvider.GetUtcNow();
+        if (timeToLive < MinimumTimeToLive)
+        {
+            timeToLive = MinimumTimeToLive;
+        }
+
+        if (connection.Batcher.Accepts(connection.Multiplexer))
+        {
+            // Group commit: sent at once when no batch is in flight, else with the adds that arrive meanwhile, as one
+            // script of SET key 1 PX ttl NX per key (ReplayBatcher). Nothing is allocated here per request.
+            var pending = _pending.Rent();
+            if (pending is null)
+            {
+                return ValueTask.FromException<bool>(Overloaded());
+            }
+
+            var added = pending.Begin(cancellationToken, out long state);
+            if (!connection.Batcher.TryEnqueue(pending, state, key, (long)timeToLive.TotalMilliseconds))
+            {
+                pending.TryFail(state, Overloaded(), runContinuationAsynchronously: false);
+            }
+
+            return added;
+        }
+
+        // A cluster (keys of one batch would span hash slots), a proxy, or a server that refuses scripts: one
+        // SET key 1 PX ttl NX per add, atomic on the server. Concurrent requests' commands share the one connection and
+        // are pipelined by StackExchange.Redis; the key prefix is added as bytes as it is written.
+        Task<bool> set;
+        try
+        {
+            set = connection.Replay.StringSetAsync(key, Used, timeToLive, When.NotExists);
+        }
+        catch (RedisException ex)
+        {
+            return ValueTask.FromException<bool>(ex);
+        }
+
         if (set.IsCompleted)
         {
             return new ValueTask<bool>(set);
         }
 
-        var pending = _pending.Rent();
-        return pending is not null
-            ? pending.Start(set, cancellationToken)
-            : new ValueTask<bool>(WithinTimeoutAsync(set, cancellationToken)); // more adds in flight than the pool holds
+        var waiting = _pending.Rent();
+        if (waiting is null)
+        {
+            Observe(set);
+            return ValueTask.FromException<bool>(Overloaded());
+        }
+
+        var answer = waiting.Begin(cancellationToken, out _);
+        waiting.CompleteWith(set);
+        return answer;
     }
+
+    // Past the bound on adds waiting for Redis (a slow or hung server): refused at once, not queued without limit.
+    private static RedisException Overloaded() => new(string.Create(CultureInfo.InvariantCulture,
+        $"{PendingAddPool.Capacity} DPoP replay adds are waiting for Redis already: this one is refused at once rather than queued."));
 
     /// <summary>
     /// Opens the connection to Redis, retrying in the background until it succeeds; the task completes once the cache
@@ -185,8 +236,10 @@ public sealed class RedisDPoPReplayCache : IDPoPReplayCache, IAsyncDisposable
                         _ownsConnection = owned;
                         // The replay keys' database, with the key prefix StackExchange.Redis writes as bytes before
                         // each key: no string is made per request to prefix it.
-                        var replay = connection.GetDatabase(_options.Database).WithKeyPrefix(_options.KeyPrefix);
-                        Volatile.Write(ref _connection, new ReplayConnection(connection, replay));
+                        var database = connection.GetDatabase(_options.Database);
+                        var replay = database.WithKeyPrefix(_options.KeyPrefix);
+                        var batcher = new ReplayBatcher(database, _options.KeyPrefix, _options.Timeout, _logger);
+                        Volatile.Write(ref _connection, new ReplayConnection(connection, replay, batcher));
                     }
                 }
 
@@ -230,6 +283,11 @@ public sealed class RedisDPoPReplayCache : IDPoPReplayCache, IAsyncDisposable
             var configuration = _options.ConfigurationOptions?.Clone() ?? ConfigurationOptions.Parse(_options.Configuration!);
             configuration.AbortOnConnectFail = false;
             configuration.BacklogPolicy = BacklogPolicy.FailFast;
+
+            // Unless the application chose one: socket reads on the thread pool rather than on StackExchange.Redis's
+            // own threads, one thread switch fewer per round trip on the request path (the answer's completion runs on
+            // the thread pool anyway, so the replay check already depends on it).
+            configuration.SocketManager ??= SocketManager.ThreadPool;
             return (await ConnectionMultiplexer.ConnectAsync(configuration).ConfigureAwait(false), true);
         }
 
@@ -282,5 +340,5 @@ public sealed class RedisDPoPReplayCache : IDPoPReplayCache, IAsyncDisposable
         task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
     // The connection and the prefixed database the replay keys go to, published together.
-    private sealed record ReplayConnection(IConnectionMultiplexer Multiplexer, IDatabase Replay);
+    private sealed record ReplayConnection(IConnectionMultiplexer Multiplexer, IDatabase Replay, ReplayBatcher Batcher);
 }

@@ -15,4 +15,8 @@ internal static partial class RedisLog
     [LoggerMessage(EventId = 202, EventName = "ReplayStoreConnected", Level = LogLevel.Information,
         Message = "The DPoP replay store has its Redis connection (connected now: {IsConnected}; it reconnects by itself).")]
     public static partial void Connected(ILogger logger, bool isConnected);
+
+    [LoggerMessage(EventId = 203, EventName = "ReplayStoreScriptsRefused", Level = LogLevel.Warning,
+        Message = "Redis refused the DPoP replay store's script, so the adds of that batch were refused with 503; from now on each replay add is sent as one SET NX of its own.")]
+    public static partial void ScriptsRefused(ILogger logger, Exception exception);
 }

@@ -134,8 +134,8 @@ public sealed class RedisTimeoutTests
     [Fact]
     public async Task Adds_that_timed_out_or_were_aborted_while_Redis_hung_leave_the_adds_after_them_exact()
     {
-        // More adds in flight than the cache keeps ready to wait (256), so its fallback is used too; their late
-        // answers arrive after Redis resumes, while the same waiting objects serve new adds.
+        // More adds than one batch holds (256) wait behind the one sent before Redis hung; half time out, half are
+        // aborted. The hung one's late answer arrives after Redis resumes, while the same waiting objects serve new adds.
         const int Count = 300;
         var (redis, cache) = await StartHungCacheAsync(TimeSpan.FromMilliseconds(300));
         try

@@ -1,0 +1,291 @@
+using System.Diagnostics;
+using System.Net;
+using Arcp.DPoP.StackExchangeRedis;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Arcp.DPoP.IntegrationTests;
+
+/// <summary>
+/// The Redis replay cache's group commit (concurrent adds sent together as one script) against a real redis-server:
+/// every add of a batch gets its own answer, its own time-to-live, its own cache's database and prefix, and the
+/// guarantees of one <c>SET NX</c> per add hold.
+/// </summary>
+public sealed class RedisReplayBatchTests : IClassFixture<RedisServer>, IAsyncLifetime
+{
+    private readonly RedisServer _redis;
+    private readonly string _prefix = "batch:" + Guid.NewGuid().ToString("N") + ":";
+    private readonly List<RedisDPoPReplayCache> _caches = [];
+    private ConnectionMultiplexer _inspector = null!;
+
+    public RedisReplayBatchTests(RedisServer redis)
+    {
+        _redis = redis;
+    }
+
+    public async Task InitializeAsync() =>
+        _inspector = await ConnectionMultiplexer.ConnectAsync(_redis.Configuration + ",allowAdmin=true");
+
+    public async Task DisposeAsync()
+    {
+        foreach (var cache in _caches)
+        {
+            await cache.DisposeAsync();
+        }
+
+        await _inspector.DisposeAsync();
+    }
+
+    // A cache with a connection of its own, as each instance of a web farm has.
+    private async Task<RedisDPoPReplayCache> InstanceAsync(Action<RedisDPoPReplayCacheOptions>? configure = null)
+    {
+        // Not about the timeout: a fresh test process on a busy 2-core machine can stall for more than the default.
+        var options = new RedisDPoPReplayCacheOptions { Configuration = _redis.Configuration, KeyPrefix = _prefix, Timeout = TimeSpan.FromSeconds(10) };
+        configure?.Invoke(options);
+        var cache = new RedisDPoPReplayCache(Options.Create(options), TimeProvider.System, new ServiceCollection().BuildServiceProvider());
+        _caches.Add(cache);
+        await cache.ConnectAsync();
+        return cache;
+    }
+
+    [Fact]
+    public async Task Of_concurrent_adds_of_each_key_on_two_instances_exactly_one_wins()
+    {
+        var one = await InstanceAsync();
+        var two = await InstanceAsync();
+        var expires = DateTimeOffset.UtcNow.AddSeconds(60);
+
+        // 100 keys, each added twice by each instance, all at once: many batches on each connection, with repeats
+        // of a key inside one batch and across the two.
+        const int Keys = 100;
+        var adds = new List<(int Key, Task<bool> Added)>();
+        for (int round = 0; round < 2; round++)
+        {
+            for (int k = 0; k < Keys; k++)
+            {
+                adds.Add((k, one.TryAddAsync($"key-{k}", expires).AsTask()));
+                adds.Add((k, two.TryAddAsync($"key-{k}", expires).AsTask()));
+            }
+        }
+
+        await Task.WhenAll(adds.Select(a => a.Added));
+        foreach (var group in adds.GroupBy(a => a.Key))
+        {
+            Assert.Equal(1, group.Count(a => a.Added.Result));
+        }
+    }
+
+    [Fact]
+    public async Task Each_add_of_a_batch_lives_as_long_as_its_own_proof()
+    {
+        var cache = await InstanceAsync();
+        var now = DateTimeOffset.UtcNow;
+        bool[] added = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => cache.TryAddAsync($"ttl-{i}", now.AddSeconds(20 + i)).AsTask()));
+        Assert.All(added, Assert.True);
+
+        var db = _inspector.GetDatabase();
+        for (int i = 0; i < 40; i++)
+        {
+            var ttl = await db.KeyTimeToLiveAsync(_prefix + $"ttl-{i}");
+            Assert.NotNull(ttl);
+            Assert.InRange(ttl.Value.TotalSeconds, 20 + i - 3, 20 + i);
+        }
+    }
+
+    [Fact]
+    public async Task Caches_on_one_connection_keep_their_own_database_and_prefix()
+    {
+        await using var shared = await ConnectionMultiplexer.ConnectAsync(_redis.Configuration);
+        string prefixA = _prefix + "a:", prefixB = _prefix + "b:";
+        var a = await InstanceAsync(o => { o.Configuration = null; o.ConnectionMultiplexerFactory = () => Task.FromResult<IConnectionMultiplexer>(shared); o.Database = 1; o.KeyPrefix = prefixA; });
+        var b = await InstanceAsync(o => { o.Configuration = null; o.ConnectionMultiplexerFactory = () => Task.FromResult<IConnectionMultiplexer>(shared); o.Database = 2; o.KeyPrefix = prefixB; });
+        var expires = DateTimeOffset.UtcNow.AddSeconds(60);
+
+        // The same key names, interleaved: each cache records each name once, in its own database under its own prefix.
+        var adds = Enumerable.Range(0, 60).SelectMany(i => new[] { a.TryAddAsync($"k{i}", expires).AsTask(), b.TryAddAsync($"k{i}", expires).AsTask() }).ToArray();
+        Assert.All(await Task.WhenAll(adds), Assert.True);
+
+        for (int i = 0; i < 60; i++)
+        {
+            Assert.True(await _inspector.GetDatabase(1).KeyExistsAsync(prefixA + $"k{i}"));
+            Assert.True(await _inspector.GetDatabase(2).KeyExistsAsync(prefixB + $"k{i}"));
+            Assert.False(await _inspector.GetDatabase(1).KeyExistsAsync(prefixB + $"k{i}"));
+            Assert.False(await _inspector.GetDatabase(2).KeyExistsAsync(prefixA + $"k{i}"));
+            Assert.False(await _inspector.GetDatabase(0).KeyExistsAsync(prefixA + $"k{i}"));
+        }
+    }
+
+    [Fact]
+    public async Task After_the_servers_script_cache_is_emptied_adds_go_on_exactly()
+    {
+        var cache = await InstanceAsync();
+        var expires = DateTimeOffset.UtcNow.AddSeconds(60);
+        Assert.True(await cache.TryAddAsync("before", expires));
+
+        // As after a restart or a failover: the script is no longer known (NOSCRIPT), and must be loaded again.
+        await _inspector.GetServer(_redis.Configuration).ScriptFlushAsync();
+
+        var adds = Enumerable.Range(0, 32).Select(i => cache.TryAddAsync(i % 2 == 0 ? "before" : $"after-{i}", expires).AsTask()).ToArray();
+        bool[] added = await Task.WhenAll(adds);
+        for (int i = 0; i < 32; i++)
+        {
+            Assert.Equal(i % 2 != 0, added[i]);
+        }
+    }
+
+    [Fact]
+    public async Task When_Redis_refuses_the_batch_every_add_in_it_fails_and_none_is_recorded()
+    {
+        var cache = await InstanceAsync();
+        var expires = DateTimeOffset.UtcNow.AddSeconds(60);
+        Assert.True(await cache.TryAddAsync("warm-up", expires));
+        var server = _inspector.GetServer(_redis.Configuration);
+        await server.ConfigSetAsync("maxmemory-policy", "noeviction");
+        await server.ConfigSetAsync("maxmemory", "1"); // every write refused: OOM
+        try
+        {
+            var adds = Enumerable.Range(0, 32).Select(i => cache.TryAddAsync($"refused-{i}", expires).AsTask()).ToArray();
+            foreach (var add in adds)
+            {
+                var failure = await Record.ExceptionAsync(() => add);
+                Assert.IsType<RedisServerException>(failure);
+            }
+        }
+        finally
+        {
+            await server.ConfigSetAsync("maxmemory", "0");
+        }
+
+        for (int i = 0; i < 32; i++)
+        {
+            Assert.False(await _inspector.GetDatabase().KeyExistsAsync(_prefix + $"refused-{i}"));
+        }
+
+        Assert.True(await cache.TryAddAsync("refused-0", expires)); // and Redis's next answers are taken again
+    }
+
+    [Fact]
+    public async Task A_request_whose_batch_Redis_refuses_gets_503_with_Retry_After()
+    {
+        await using var host = await ReplayStoreHost.StartAsync(_redis);
+        await host.AssertRecoversAsync(TimeSpan.FromSeconds(30));
+        var server = _inspector.GetServer(_redis.Configuration);
+        await server.ConfigSetAsync("maxmemory-policy", "noeviction");
+        await server.ConfigSetAsync("maxmemory", "1");
+        try
+        {
+            using var response = await host.CallAsync();
+            await Problem.AssertAsync(response, "service-unavailable", HttpStatusCode.ServiceUnavailable);
+            Assert.Equal(TimeSpan.FromSeconds(2), response.Headers.RetryAfter?.Delta);
+        }
+        finally
+        {
+            await server.ConfigSetAsync("maxmemory", "0");
+        }
+    }
+
+    [Fact]
+    public async Task An_add_given_up_while_queued_is_never_sent()
+    {
+        var redis = new RedisServer();
+        await redis.StartAsync();
+        try
+        {
+            var cache = await InstanceAsync(o => o.Configuration = redis.Configuration);
+            var expires = DateTimeOffset.UtcNow.AddSeconds(60);
+            Assert.True(await cache.TryAddAsync("warm-up", expires));
+            await redis.PauseAsync();
+
+            var inFlight = cache.TryAddAsync("in-flight", expires).AsTask(); // sent at once, unanswered
+            using (var aborted = new CancellationTokenSource())
+            {
+                var queued = cache.TryAddAsync("aborted", expires, aborted.Token).AsTask(); // waits for the one in flight
+                await aborted.CancelAsync();
+                await Assert.ThrowsAnyAsync<OperationCanceledException>(() => queued);
+            }
+
+            await redis.ResumeAsync();
+            Assert.True(await inFlight);
+            Assert.True(await cache.TryAddAsync("after", expires)); // the next batch, once the one in flight is answered
+            await using var inspector = await ConnectionMultiplexer.ConnectAsync(redis.Configuration);
+            Assert.False(await inspector.GetDatabase().KeyExistsAsync(_prefix + "aborted"));
+            Assert.True(await cache.TryAddAsync("aborted", expires)); // the proof was refused, never recorded
+        }
+        finally
+        {
+            await redis.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task While_Redis_hangs_adds_past_the_bound_are_refused_at_once()
+    {
+        var redis = new RedisServer();
+        await redis.StartAsync();
+        try
+        {
+            var cache = await InstanceAsync(o => { o.Configuration = redis.Configuration; o.Timeout = TimeSpan.FromSeconds(3); });
+            var expires = DateTimeOffset.UtcNow.AddSeconds(60);
+            Assert.True(await cache.TryAddAsync("warm-up", expires));
+            await redis.PauseAsync();
+
+            const int Beyond = 100;
+            var stopwatch = Stopwatch.StartNew();
+            var adds = Enumerable.Range(0, PendingAddPool.Capacity + Beyond).Select(i => cache.TryAddAsync($"hung-{i}", expires)).ToArray();
+            var refusedAtOnce = adds.Where(a => a.IsFaulted).Select(a => a.AsTask()).ToArray();
+            var waiting = adds.Where(a => !a.IsCompleted).Select(a => a.AsTask()).ToArray();
+            Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(2), $"the adds took {stopwatch.Elapsed.TotalMilliseconds:0} ms to start");
+            Assert.Equal(Beyond, refusedAtOnce.Length);
+            Assert.Equal(PendingAddPool.Capacity, waiting.Length);
+            foreach (var refused in refusedAtOnce)
+            {
+                var failure = await Record.ExceptionAsync(() => refused);
+                Assert.IsType<RedisException>(failure);
+                Assert.Contains("waiting for Redis already", failure.Message, StringComparison.Ordinal);
+            }
+
+            foreach (var add in waiting)
+            {
+                Assert.IsType<TimeoutException>(await Record.ExceptionAsync(() => add));
+            }
+
+            await redis.ResumeAsync();
+            Assert.True(await cache.TryAddAsync("after", expires));
+        }
+        finally
+        {
+            await redis.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_server_that_refuses_scripts_fails_one_batch_then_takes_one_SET_per_add()
+    {
+        var redis = new RedisServer();
+        await redis.StartAsync();
+        try
+        {
+            // A user without @scripting, as some managed services or ACLs give: SET is allowed, EVAL/EVALSHA are not.
+            await using (var admin = await ConnectionMultiplexer.ConnectAsync(redis.Configuration))
+            {
+                await admin.GetDatabase().ExecuteAsync("ACL", "SETUSER", "replay", "on", ">replay-secret", "~*", "&*", "+@all", "-@scripting");
+            }
+
+            var cache = await InstanceAsync(o => o.Configuration = redis.Configuration + ",user=replay,password=replay-secret");
+            var expires = DateTimeOffset.UtcNow.AddSeconds(60);
+            var refused = await Record.ExceptionAsync(() => cache.TryAddAsync("first", expires).AsTask());
+            Assert.IsType<RedisServerException>(refused);
+            Assert.StartsWith("NOPERM", refused.Message, StringComparison.Ordinal);
+
+            Assert.True(await cache.TryAddAsync("first", expires)); // the refused batch recorded nothing
+            Assert.False(await cache.TryAddAsync("first", expires));
+            bool[] results = await Task.WhenAll(Enumerable.Range(0, 64).Select(_ => cache.TryAddAsync("race", expires).AsTask()));
+            Assert.Single(results, r => r);
+        }
+        finally
+        {
+            await redis.StopAsync();
+        }
+    }
+}
