@@ -144,6 +144,7 @@ internal static class ProofClaimChecks
         return null;
     }
 
+    // ath as text (a claim read with escapes): its ASCII bytes, judged as above; anything else is no base64url.
     private static bool AthMatches(string ath, ReadOnlySpan<char> accessToken)
     {
         if (ath.Length != 43)
@@ -151,11 +152,6 @@ internal static class ProofClaimChecks
             return false;
         }
 
-        // Tokens are token68 (ASCII), where UTF-8 and ASCII are the same bytes.
-        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-        TextHash.Sha256(accessToken, hash);
-        Span<byte> expected = stackalloc byte[43];
-        Base64Url.EncodeToUtf8(hash, expected);
         Span<byte> actual = stackalloc byte[43];
         for (int i = 0; i < 43; i++)
         {
@@ -167,6 +163,6 @@ internal static class ProofClaimChecks
             actual[i] = (byte)ath[i];
         }
 
-        return CryptographicOperations.FixedTimeEquals(expected, actual);
+        return AthMatches(actual, accessToken);
     }
 }
