@@ -219,6 +219,61 @@ public sealed class RedisReplayBatchTests : IClassFixture<RedisServer>, IAsyncLi
     }
 
     [Fact]
+    public async Task An_add_given_up_after_it_was_sent_still_counts_and_no_later_add_of_its_key_is_a_first_use()
+    {
+        // Review: the request that gave up gets no answer (503 or aborted), but Redis recorded its proof: a later add
+        // of the key, queued behind it, sent after the stuck batch was abandoned, or on another instance, is a replay.
+        var redis = new RedisServer();
+        await redis.StartAsync();
+        try
+        {
+            var cache = await InstanceAsync(o => { o.Configuration = redis.Configuration; o.Timeout = TimeSpan.FromSeconds(1); });
+            var other = await InstanceAsync(o => o.Configuration = redis.Configuration);
+            var expires = DateTimeOffset.UtcNow.AddSeconds(60);
+            Assert.True(await cache.TryAddAsync("warm-up", expires));
+            Assert.True(await other.TryAddAsync("warm-up-other", expires));
+            await redis.PauseAsync();
+
+            Task<bool> aborted, timedOut;
+            using (var abort = new CancellationTokenSource())
+            {
+                aborted = cache.TryAddAsync("k", expires, abort.Token).AsTask(); // sent at once
+                timedOut = cache.TryAddAsync("t", expires).AsTask(); // queued behind it
+                await abort.CancelAsync();
+                await Assert.ThrowsAnyAsync<OperationCanceledException>(() => aborted);
+            }
+
+            await Assert.ThrowsAsync<TimeoutException>(() => timedOut); // never sent: the batch in flight held it
+            var queuedBehind = cache.TryAddAsync("k", expires).AsTask(); // sent once the stuck batch is abandoned
+            var onOther = other.TryAddAsync("k", expires).AsTask();
+            await Task.Delay(TimeSpan.FromSeconds(0.3));
+            await redis.ResumeAsync();
+
+            bool[] later = [await SwallowTimeout(queuedBehind), await onOther];
+            Assert.DoesNotContain(true, later);
+            await using var inspector = await ConnectionMultiplexer.ConnectAsync(redis.Configuration);
+            Assert.True(await inspector.GetDatabase().KeyExistsAsync(_prefix + "k"));
+        }
+        finally
+        {
+            await redis.StopAsync();
+        }
+    }
+
+    // An add that timed out was not answered: never a first use.
+    private static async Task<bool> SwallowTimeout(Task<bool> add)
+    {
+        try
+        {
+            return await add;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+    }
+
+    [Fact]
     public async Task While_Redis_hangs_adds_past_the_bound_are_refused_at_once()
     {
         var redis = new RedisServer();

@@ -283,4 +283,23 @@ public class InMemoryDPoPReplayCacheTests
             Assert.True(await cache.TryAddAsync(key, expires), key);
         }
     }
+    [Fact]
+    public async Task A_text_key_never_lands_on_a_proof_s_digest_entry()
+    {
+        // Found in review: a proof is recorded by SHA-256 of its "jkt.jti" UTF-8 bytes, a text key by SHA-256 of its
+        // UTF-16 code units, both cut to their first 128 bits. A text key whose UTF-16 code units are those very bytes
+        // (two ASCII bytes to a character) landed on the proof's entry: whoever names keys of the application's own
+        // could use up, or find used, a proof's jti (RFC 9449 §11.1).
+        var cache = new InMemoryDPoPReplayCache(TimeProvider.System);
+        var expires = DateTimeOffset.UtcNow.AddMinutes(1);
+        const string Jkt = "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I";
+        const string Jti = "ab"; // "jkt.jti" is 46 bytes: 23 UTF-16 code units
+        byte[] utf8 = System.Text.Encoding.UTF8.GetBytes(Jkt + "." + Jti);
+        string sameBytes = new(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, char>(utf8));
+
+        Assert.True(await cache.TryAddAsync(sameBytes, expires));
+        Assert.True(cache.TryAddProof(ProofReplayKey.HashOf(Jkt, Jti), expires)); // a first use, not a replay
+        Assert.False(cache.TryAddProof(ProofReplayKey.HashOf(Jkt, Jti), expires));
+        Assert.False(await cache.TryAddAsync(sameBytes, expires));
+    }
 }

@@ -75,6 +75,53 @@ public sealed class SharedTokenValidationParametersTests : IDisposable
         Assert.False(state.TokenValidationParameters().RefreshBeforeValidation);
     }
 
+    [Fact]
+    public async Task Validations_of_every_outcome_leave_the_shared_parameters_as_they_were()
+    {
+        // Review: Microsoft.IdentityModel must never write to the instance it is handed (no copy guards it any more).
+        var options = Options();
+        options.AllowTokensWithoutAudience = true;
+        var state = new DPoPSchemeState(DPoPDefaults.AuthenticationScheme, options, null);
+        var shared = state.TokenValidationParameters();
+        Assert.IsType<SharedTokenValidationParameters>(shared);
+        var before = Snapshot(shared);
+
+        using var other = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        long now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        string[] payloads =
+        [
+            $"\"iss\":\"{Issuer}\",\"aud\":\"arcp-api\",\"sub\":\"a\",\"exp\":{now + 600}",
+            $"\"iss\":\"{Issuer}\",\"sub\":\"a\",\"exp\":{now + 600}",
+            $"\"iss\":\"{Issuer}\",\"aud\":\"arcp-api\",\"sub\":\"a\",\"exp\":{now - 600}",
+            $"\"iss\":\"{Issuer}\",\"aud\":\"other\",\"sub\":\"a\",\"exp\":{now + 600}",
+            $"\"iss\":\"https://evil.example\",\"aud\":\"arcp-api\",\"sub\":\"a\",\"exp\":{now + 600}",
+            $"\"iss\":\"{Issuer}\",\"aud\":\"arcp-api\",\"sub\":\"a\",\"nbf\":{now + 600},\"exp\":{now + 900}",
+            $"\"iss\":\"{Issuer}\",\"aud\":\"arcp-api\",\"sub\":\"a\",\"exp\":{now + 600},\"actort\":\"x\"",
+        ];
+        foreach (string payload in payloads)
+        {
+            foreach (var key in new[] { _key, other })
+            {
+                string token = new JsonWebTokenHandler().CreateToken("{" + payload + "}",
+                    new SigningCredentials(new ECDsaSecurityKey(key), SecurityAlgorithms.EcdsaSha256));
+                _ = await ValidateAsync(options, state, token);
+                Assert.Equal(before, Snapshot(shared));
+            }
+        }
+
+        Assert.Equal(DPoPFailureCode.TokenExpired, (await ValidateAsync(options, state, Token(TimeSpan.FromMinutes(-10)))).Failure?.Code);
+        Assert.Null((await ValidateAsync(options, state, Token(TimeSpan.FromMinutes(10)))).Failure);
+    }
+
+    // Every public property: values by value, references by identity.
+    private static string Snapshot(TokenValidationParameters parameters) => string.Join("\n",
+        typeof(TokenValidationParameters).GetProperties()
+            .Where(p => p.GetIndexParameters().Length == 0 && p.CanRead)
+            .OrderBy(p => p.Name, StringComparer.Ordinal)
+            .Select(p => p.Name + "=" + (p.GetValue(parameters) is { } v
+                ? (v.GetType().IsValueType || v is string ? v.ToString() : System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(v).ToString(System.Globalization.CultureInfo.InvariantCulture))
+                : "null")));
+
     private sealed class SubclassedHandler : JsonWebTokenHandler;
 
     private sealed class SubclassedParameters : TokenValidationParameters;

@@ -87,11 +87,13 @@ public sealed class InMemoryDPoPReplayCache : IDPoPReplayCache
     /// <summary>
     /// Records a proof by its replay digest (SHA-256 of <c>jkt "." jti</c>, <see cref="ProofReplayKey"/>) as it is,
     /// without its text: how the handler and the token endpoint record every proof in this store
-    /// (<see cref="DPoPFirstUse"/>), so one proof always has one entry. Keys given as text are hashed again and never meet
-    /// these entries (that would take a SHA-256 second preimage).
+    /// (<see cref="DPoPFirstUse"/>), so one proof always has one entry. Keys given as text never meet these entries:
+    /// a text key's fingerprint is the first half of the SHA-256 of its UTF-16 code units, a proof's is the second half of
+    /// its digest. Both first halves would meet whenever a text key's code units are the bytes of <c>jkt "." jti</c>
+    /// (two ASCII bytes to a character), which anyone naming the application's keys can write.
     /// </summary>
     internal bool TryAddProof(in ProofReplayKey.Hash digest, DateTimeOffset expiresAt) =>
-        TryAdd(new Fingerprint(digest.A, digest.B), expiresAt);
+        TryAdd(new Fingerprint(digest.C, digest.D), expiresAt);
 
     private bool TryAdd(Fingerprint fingerprint, DateTimeOffset expiresAt)
     {
