@@ -52,8 +52,11 @@ internal sealed class ParsedProof
     /// <summary>SHA-256 of <c>jkt "." jti</c>, set by the claim checks: the replay key's bytes (<see cref="ProofReplayKey"/>).</summary>
     public ProofReplayKey.Hash? ReplayHash { get; set; }
 
-    /// <summary>The key under which this proof's first use is recorded.</summary>
-    public string ReplayKey => ReplayHash is { } hash ? hash.ToKey() : ProofReplayKey.Of(Jkt, Jti!);
+    /// <summary>The digest under which this proof's first use is recorded: the claim checks' or, without them, made now.</summary>
+    public ProofReplayKey.Hash ReplayDigest => ReplayHash ?? ProofReplayKey.HashOf(Jkt, Jti!);
+
+    /// <summary>The same key as text, for stores that take a string.</summary>
+    public string ReplayKey => ReplayDigest.ToKey();
 
     public string? Nonce { get; set; }
 

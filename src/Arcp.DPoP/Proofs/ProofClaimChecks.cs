@@ -94,7 +94,7 @@ internal static class ProofClaimChecks
 
         // Step 8's key, from the bytes while they are here (RFC 9449 §11.1).
         parsed.ReplayHash = parsed.JtiText.Text is { } jti
-            ? ProofReplayKey.Of(parsed.Jkt, System.Text.Encoding.UTF8.GetBytes(jti))
+            ? ProofReplayKey.HashOf(parsed.Jkt, jti)
             : ProofReplayKey.Of(parsed.Jkt, parsed.JtiText.Bytes(payload));
         return null;
     }

@@ -15,7 +15,8 @@ internal static class ProofReplayKey
     /// <summary>The key of <paramref name="jkt"/> and a <c>jti</c> given as its UTF-8 bytes (the same key as the string's).</summary>
     public static Hash Of(string jkt, ReadOnlySpan<byte> jti)
     {
-        // jkt is base64url (43 ASCII characters for SHA-256), jti at most MaxJtiLength characters (4 UTF-8 bytes each).
+        // jkt is base64url (43 ASCII characters for SHA-256), so '.' cannot occur in it and the pair is unambiguous;
+        // jti is at most MaxJtiLength characters (4 UTF-8 bytes each).
         int length = jkt.Length + 1 + jti.Length;
         byte[]? rented = length > 512 ? ArrayPool<byte>.Shared.Rent(length) : null;
         try
@@ -51,29 +52,8 @@ internal static class ProofReplayKey
     }
 
     /// <summary>The digest of <paramref name="jkt"/> and <paramref name="jti"/>: the same as <see cref="Of(string, ReadOnlySpan{byte})"/> of its UTF-8 bytes.</summary>
-    public static Hash HashOf(string jkt, string jti)
-    {
-        byte[] jtiBytes = Encoding.UTF8.GetBytes(jti);
-        return Of(jkt, jtiBytes);
-    }
+    public static Hash HashOf(string jkt, string jti) => Of(jkt, Encoding.UTF8.GetBytes(jti));
 
-    public static string Of(string jkt, string jti)
-    {
-        // jkt is base64url, so '.' cannot occur in it: the pair is unambiguous.
-        int length = jkt.Length + 1 + Encoding.UTF8.GetMaxByteCount(jti.Length);
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(length);
-        try
-        {
-            int written = Encoding.ASCII.GetBytes(jkt, buffer);
-            buffer[written++] = (byte)'.';
-            written += Encoding.UTF8.GetBytes(jti, buffer.AsSpan(written));
-            Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-            SHA256.HashData(buffer.AsSpan(0, written), hash);
-            return Base64Url.EncodeToString(hash);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
+    /// <summary>The key as text (base64url of the digest), for stores that take a string.</summary>
+    public static string Of(string jkt, string jti) => HashOf(jkt, jti).ToKey();
 }

@@ -38,7 +38,7 @@ internal static class DPoPFirstUse
             // The in-memory store takes the proof's digest as it is; every proof reaches it through here, so a proof
             // has one entry whichever endpoint (API or token endpoint) sees it first.
             firstUse = replayCache is InMemoryDPoPReplayCache memory
-                ? memory.TryAddProof(parsed.ReplayHash ?? ProofReplayKey.HashOf(parsed.Jkt, parsed.Jti!), expiresAt)
+                ? memory.TryAddProof(parsed.ReplayDigest, expiresAt)
                 : await replayCache.TryAddAsync(replayKey!, expiresAt, context.RequestAborted).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
