@@ -37,14 +37,20 @@ internal static class AccessTokenValidator
             return DPoPResult<ValidatedToken>.Ok(cached);
         }
 
-        // The token handler takes a string: made here, on a cache miss only (a slice of a whole string is that string).
-        string token = tokenText.ToString();
-
         TokenValidationResult result;
         var parameters = state.TokenValidationParameters();
+
+        // The plain JsonWebTokenHandler reads the token from its slice of the Authorization header, without the string
+        // overload's read step and its result (0.2 KB per request). The token's string is still made once: by the
+        // handler itself while it validates (its replay validator takes one), or here where something else needs it
+        // (another handler, a failure's detail, the token cache's key).
+        string? token = null;
+        var read = ReadFromHeader(options.TokenHandler, parameters, tokenText);
         try
         {
-            result = await options.TokenHandler.ValidateTokenAsync(token, parameters).ConfigureAwait(false);
+            result = read is not null
+                ? await options.TokenHandler.ValidateTokenAsync(read, parameters).ConfigureAwait(false)
+                : await options.TokenHandler.ValidateTokenAsync(token = tokenText.ToString(), parameters).ConfigureAwait(false);
             if (!result.IsValid && result.Exception is SecurityTokenSignatureKeyNotFoundException &&
                 options.RefreshOnIssuerKeyNotFound && options.ConfigurationManager is not null)
             {
@@ -67,6 +73,7 @@ internal static class AccessTokenValidator
                 DPoPLog.TokenValidationFailed(logger, context.TraceIdentifier, result.Exception);
             }
 
+            token ??= tokenText.ToString();
             var failure = Describe(result.Exception, token, options);
             if (result.Exception is SecurityTokenSignatureKeyNotFoundException or SecurityTokenInvalidSignatureException or SecurityTokenInvalidAlgorithmException &&
                 TokenSigningFailure.Describe(TryRead(token), await CurrentConfigurationAsync(context, options).ConfigureAwait(false), options.TokenValidationParameters) is { } why)
@@ -86,10 +93,37 @@ internal static class AccessTokenValidator
         var validated = new ValidatedToken(identity, result.SecurityToken, confirmation.Value, confirmation.Failure);
         if (cache is not null && keysVersion is not null)
         {
-            cache.Add(token, validated, new DateTimeOffset(result.SecurityToken.ValidTo, TimeSpan.Zero), keysVersion);
+            // The string the handler made of the token it read (EncodedToken keeps it), else a new one.
+            cache.Add(token ?? read?.EncodedToken ?? tokenText.ToString(), validated, new DateTimeOffset(result.SecurityToken.ValidTo, TimeSpan.Zero), keysVersion);
         }
 
         return DPoPResult<ValidatedToken>.Ok(validated);
+    }
+
+    /// <summary>
+    /// The token read from its slice of the header, for <see cref="JsonWebTokenHandler.ValidateTokenAsync(SecurityToken, TokenValidationParameters)"/>,
+    /// when that gives exactly what the string overload would: the handler is <see cref="JsonWebTokenHandler"/> itself
+    /// (a subclass may override the string overload), the parameters have no <see cref="TokenValidationParameters.TokenReader"/>,
+    /// the token is within <see cref="TokenHandler.MaximumTokenSizeInBytes"/> and can be read. Null otherwise: the
+    /// string overload then judges it, with its own checks and its own failure for a token it cannot read.
+    /// </summary>
+    private static JsonWebToken? ReadFromHeader(TokenHandler handler, TokenValidationParameters parameters, ReadOnlyMemory<char> tokenText)
+    {
+        if (handler.GetType() != typeof(JsonWebTokenHandler) || parameters.TokenReader is not null ||
+            tokenText.IsEmpty || tokenText.Length > handler.MaximumTokenSizeInBytes)
+        {
+            return null;
+        }
+
+        try
+        {
+            return new JsonWebToken(tokenText);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Whatever it throws (the handler's own read catches everything too), the string overload judges the token.
+            return null;
+        }
     }
 
     private static async ValueTask<BaseConfiguration?> CurrentConfigurationAsync(HttpContext context, DPoPOptions options)
