@@ -1,6 +1,4 @@
 using System.Security.Cryptography;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
@@ -11,13 +9,8 @@ namespace Arcp.DPoP.Tests;
 /// code can see them: an application callback that copies the parameters and changes its copy must never change what
 /// the next request is validated with.
 /// </summary>
-public sealed class SharedTokenValidationParametersTests : IDisposable
+public sealed class SharedTokenValidationParametersTests : AccessTokenTestBase
 {
-    private const string Issuer = "https://issuer.example";
-    private readonly ECDsa _key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-
-    public void Dispose() => _key.Dispose();
-
     [Fact]
     public async Task An_application_callback_that_changes_its_copy_of_the_parameters_changes_no_other_request()
     {
@@ -100,10 +93,9 @@ public sealed class SharedTokenValidationParametersTests : IDisposable
         ];
         foreach (string payload in payloads)
         {
-            foreach (var key in new[] { _key, other })
+            foreach (string token in new[] { Sign("{" + payload + "}"), new JsonWebTokenHandler().CreateToken("{" + payload + "}",
+                new SigningCredentials(new ECDsaSecurityKey(other), SecurityAlgorithms.EcdsaSha256)) })
             {
-                string token = new JsonWebTokenHandler().CreateToken("{" + payload + "}",
-                    new SigningCredentials(new ECDsaSecurityKey(key), SecurityAlgorithms.EcdsaSha256));
                 _ = await ValidateAsync(options, state, token);
                 Assert.Equal(before, Snapshot(shared));
             }
@@ -127,13 +119,11 @@ public sealed class SharedTokenValidationParametersTests : IDisposable
     private sealed class SubclassedParameters : TokenValidationParameters;
 
     private static ValueTask<DPoPResult<ValidatedToken>> ValidateAsync(DPoPOptions options, DPoPSchemeState state, string token) =>
-        AccessTokenValidator.ValidateAsync(new DefaultHttpContext(), options, state, NullLogger.Instance, token.AsMemory());
+        ValidateAsync(options, state, token.AsMemory());
 
     private DPoPOptions Options()
     {
-        var options = new DPoPOptions { Audience = "arcp-api" };
-        options.TokenValidationParameters.ValidIssuer = Issuer;
-        options.TokenValidationParameters.IssuerSigningKey = new ECDsaSecurityKey(_key);
+        var options = Options(handler: null);
         options.TokenValidationParameters.ClockSkew = TimeSpan.Zero;
         return options;
     }
@@ -142,7 +132,6 @@ public sealed class SharedTokenValidationParametersTests : IDisposable
     {
         long now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         long exp = now + (long)expiresIn.TotalSeconds;
-        return new JsonWebTokenHandler().CreateToken($"{{\"iss\":\"{Issuer}\",\"aud\":\"arcp-api\",\"sub\":\"a\",\"exp\":{exp},\"iat\":{Math.Min(now, exp - 60)}}}",
-            new SigningCredentials(new ECDsaSecurityKey(_key), SecurityAlgorithms.EcdsaSha256));
+        return Sign($"{{\"iss\":\"{Issuer}\",\"aud\":\"arcp-api\",\"sub\":\"a\",\"exp\":{exp},\"iat\":{Math.Min(now, exp - 60)}}}");
     }
 }

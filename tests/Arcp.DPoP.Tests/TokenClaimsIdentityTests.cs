@@ -1,7 +1,4 @@
 using System.Security.Claims;
-using System.Security.Cryptography;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
@@ -12,13 +9,9 @@ namespace Arcp.DPoP.Tests;
 /// per claim), and must be exactly the one Microsoft.IdentityModel builds for the same token and parameters: types,
 /// values, value types, issuers, subject, name and role claim types, for every JSON shape a claim can have.
 /// </summary>
-public sealed class TokenClaimsIdentityTests : IDisposable
+public sealed class TokenClaimsIdentityTests : AccessTokenTestBase
 {
-    private const string Issuer = "https://issuer.example";
     private const string Jkt = "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I";
-    private readonly ECDsa _key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-
-    public void Dispose() => _key.Dispose();
 
     public static TheoryData<string> Payloads => new()
     {
@@ -86,20 +79,11 @@ public sealed class TokenClaimsIdentityTests : IDisposable
         Assert.Contains(identity.Claims, c => c.Type == ClaimTypes.NameIdentifier);
     }
 
-    private DPoPOptions Options()
-    {
-        var options = new DPoPOptions { Audience = "arcp-api" };
-        options.TokenValidationParameters.ValidIssuer = Issuer;
-        options.TokenValidationParameters.IssuerSigningKey = new ECDsaSecurityKey(_key);
-        return options;
-    }
-
     private string Token(string members, string? issuer = Issuer)
     {
         long now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         string iss = issuer is null ? "" : $"\"iss\":\"{issuer}\",";
-        return new JsonWebTokenHandler().CreateToken($"{{{iss}\"exp\":{now + 600},\"iat\":{now},\"nbf\":{now},{members}}}",
-            new SigningCredentials(new ECDsaSecurityKey(_key), SecurityAlgorithms.EcdsaSha256));
+        return Sign($"{{{iss}\"exp\":{now + 600},\"iat\":{now},\"nbf\":{now},{members}}}");
     }
 
     // The scheme's identity (AccessTokenValidator, as the handler calls it) against Microsoft.IdentityModel's for the
@@ -107,7 +91,7 @@ public sealed class TokenClaimsIdentityTests : IDisposable
     private static async Task<ClaimsIdentity> AssertSameIdentityAsync(DPoPOptions options, string token)
     {
         var state = new DPoPSchemeState(DPoPDefaults.AuthenticationScheme, options, null);
-        var validated = await AccessTokenValidator.ValidateAsync(new DefaultHttpContext(), options, state, NullLogger.Instance, token.AsMemory());
+        var validated = await ValidateAsync(options, state, token.AsMemory());
         Assert.Null(validated.Failure);
         var actual = validated.Value!.Identity;
 

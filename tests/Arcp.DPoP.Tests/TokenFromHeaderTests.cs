@@ -1,8 +1,4 @@
-using System.Security.Cryptography;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
 
 namespace Arcp.DPoP.Tests;
 
@@ -12,13 +8,8 @@ namespace Arcp.DPoP.Tests;
 /// does: the same failure and detail for every malformed token, the size limit, a configured TokenReader, a subclass.
 /// The reference is a subclass of the handler, which always takes the string overload.
 /// </summary>
-public sealed class TokenFromHeaderTests : IDisposable
+public sealed class TokenFromHeaderTests : AccessTokenTestBase
 {
-    private const string Issuer = "https://issuer.example";
-    private readonly ECDsa _key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-
-    public void Dispose() => _key.Dispose();
-
     public static TheoryData<string> Tokens => new()
     {
         "a",
@@ -97,28 +88,15 @@ public sealed class TokenFromHeaderTests : IDisposable
         Assert.Equal(1, reads);
     }
 
-    private DPoPOptions Options(JsonWebTokenHandler handler)
-    {
-        var options = new DPoPOptions { Audience = "arcp-api", TokenHandler = handler };
-        options.TokenValidationParameters.ValidIssuer = Issuer;
-        options.TokenValidationParameters.IssuerSigningKey = new ECDsaSecurityKey(_key);
-        return options;
-    }
-
     private string Token()
     {
         long now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        return new JsonWebTokenHandler().CreateToken(
-            $"{{\"iss\":\"{Issuer}\",\"aud\":\"arcp-api\",\"exp\":{now + 600},\"iat\":{now},\"sub\":\"a\",\"cnf\":{{\"jkt\":\"0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I\"}}}}",
-            new SigningCredentials(new ECDsaSecurityKey(_key), SecurityAlgorithms.EcdsaSha256));
+        return Sign($"{{\"iss\":\"{Issuer}\",\"aud\":\"arcp-api\",\"exp\":{now + 600},\"iat\":{now},\"sub\":\"a\",\"cnf\":{{\"jkt\":\"0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I\"}}}}");
     }
 
     // As the handler calls it: the token is a slice of the Authorization header's string.
-    private static async Task<DPoPResult<ValidatedToken>> ValidateAsync(DPoPOptions options, string authorization)
-    {
-        var state = new DPoPSchemeState(DPoPDefaults.AuthenticationScheme, options, null);
-        return await AccessTokenValidator.ValidateAsync(new DefaultHttpContext(), options, state, NullLogger.Instance, authorization.AsMemory(5));
-    }
+    private static ValueTask<DPoPResult<ValidatedToken>> ValidateAsync(DPoPOptions options, string authorization) =>
+        ValidateAsync(options, new DPoPSchemeState(DPoPDefaults.AuthenticationScheme, options, null), authorization.AsMemory(5));
 
     // A subclass: the scheme gives it the token as a string, as it gives any handler other than JsonWebTokenHandler.
     private sealed class StringOnlyHandler : JsonWebTokenHandler;
