@@ -7,14 +7,14 @@ namespace Arcp.DPoP.Tests;
 /// <summary>
 /// Review (issue 14): the access token read from its slice of the Authorization header must be judged exactly as the
 /// handler's string overload judges it, with every option that changes how a token is read or what the result keeps:
-/// an encrypted token (JWE around a JWS), SaveSigninToken, signature and transform delegates, the validated-token
-/// cache. The reference is a subclass of the handler, which the scheme gives the token as a string.
+/// an encrypted token (JWE around a JWS), SaveSigninToken, signature and transform delegates, MapInboundClaims, the
+/// validated-token cache. The reference is a subclass of the handler, which the scheme gives the token as a string.
 /// </summary>
 public sealed class TokenFromHeaderReviewTests : AccessTokenTestBase
 {
     private readonly RSA _decryption = RSA.Create(2048);
 
-    public static TheoryData<string> Variants => new() { "plain", "jwe", "save-signin-token", "signature-validator", "transform", "include-token-on-failure" };
+    public static TheoryData<string> Variants => new() { "plain", "jwe", "save-signin-token", "signature-validator", "transform", "include-token-on-failure", "map-inbound-claims" };
 
     [Theory]
     [MemberData(nameof(Variants))]
@@ -83,6 +83,9 @@ public sealed class TokenFromHeaderReviewTests : AccessTokenTestBase
                 break;
             case "include-token-on-failure":
                 parameters.IncludeTokenOnFailedValidation = true;
+                break;
+            case "map-inbound-claims":
+                ((JsonWebTokenHandler)options.TokenHandler).MapInboundClaims = true;
                 break;
         }
 
