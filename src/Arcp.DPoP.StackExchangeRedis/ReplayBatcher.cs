@@ -196,6 +196,7 @@ internal sealed class ReplayBatcher
         // This thread is the thread pool's already (StackExchange.Redis's completion). Waking a thread for each
         // request is what costs most here (a context switch each), so the requests go on in chunks of InlinePerHop,
         // one after the other on one thread: every chunk but the first on a work item of its own, the first here.
+        // Small chunks: a request that blocks its thread before its next await holds back at most three others.
         for (int start = InlinePerHop; start < batch.Count; start += InlinePerHop)
         {
             ThreadPool.UnsafeQueueUserWorkItem(
