@@ -16,13 +16,13 @@ namespace Arcp.DPoP.StackExchangeRedis;
 /// <remarks>
 /// <para>
 /// Group commit: on a standalone Redis, an add is sent at once when no round trip is in flight; the adds that arrive
-/// while one is go together, when it is answered, as one Lua script (<c>EVALSHA</c>) that runs
-/// <c>SET key 1 PX ttl NX</c> for each key in turn and answers per key. Under load one command, one socket write and
-/// read and one completion serve many requests; when idle nothing waits. A batch holds one cache's adds only (one
-/// database, one key prefix) and at most 256 keys. A batch whose command fails fails every add in it. The script is
-/// loaded again when Redis has forgotten it (<c>NOSCRIPT</c>, after a restart, a failover or <c>SCRIPT FLUSH</c>).
-/// On a cluster or behind a proxy (keys of a batch would span hash slots), or when Redis refuses scripts (an ACL
-/// without <c>@scripting</c>: that batch fails, log event 203), each add is one <c>SET NX PX</c> of its own.
+/// while one is are sent together when it is answered, one <c>SET key 1 PX ttl NX</c> each written back to back on the
+/// connection, and answered together when the last reply is in. Under load one completion serves many requests, and
+/// their requests go on a few per thread rather than one thread wake each; when idle nothing waits. A batch holds one
+/// cache's adds only (one database, one key prefix) and at most 256. Each add is a first use only when Redis answered
+/// its own <c>SET</c> so; a command that fails fails its add. No script runs: a Redis user needs <c>SET</c> only. On a
+/// cluster or behind a proxy (keys of a batch would span hash slots, replies would not come in order) each add is sent
+/// on its own.
 /// </para>
 /// <para>
 /// When Redis cannot answer (down, unreachable, hung) <see cref="TryAddAsync"/> throws and the handler refuses the
@@ -102,8 +102,8 @@ public sealed class RedisDPoPReplayCache : IDPoPReplayCache, IAsyncDisposable
 
         if (connection.Batcher.Accepts(connection.Multiplexer))
         {
-            // Group commit: sent at once when no batch is in flight, else with the adds that arrive meanwhile, as one
-            // script of SET key 1 PX ttl NX per key (ReplayBatcher). Nothing is allocated here per request.
+            // Group commit: sent at once when no batch is in flight, else with the adds that arrive meanwhile, one
+            // pipelined SET key 1 PX ttl NX each, answered together (ReplayBatcher).
             var pending = _pending.Rent();
             if (pending is null)
             {
@@ -119,8 +119,8 @@ public sealed class RedisDPoPReplayCache : IDPoPReplayCache, IAsyncDisposable
             return added;
         }
 
-        // A cluster (keys of one batch would span hash slots), a proxy, or a server that refuses scripts: one
-        // SET key 1 PX ttl NX per add, atomic on the server. Concurrent requests' commands share the one connection and
+        // A cluster (keys of one batch would span hash slots) or a proxy: one SET key 1 PX ttl NX per add, sent on its
+        // own, atomic on the server. Concurrent requests' commands share the one connection and
         // are pipelined by StackExchange.Redis; the key prefix is added as bytes as it is written.
         Task<bool> set;
         try
@@ -238,7 +238,7 @@ public sealed class RedisDPoPReplayCache : IDPoPReplayCache, IAsyncDisposable
                         // each key: no string is made per request to prefix it.
                         var database = connection.GetDatabase(_options.Database);
                         var replay = database.WithKeyPrefix(_options.KeyPrefix);
-                        var batcher = new ReplayBatcher(database, _options.KeyPrefix, _options.Timeout, _logger);
+                        var batcher = new ReplayBatcher(database, _options.KeyPrefix, _options.Timeout);
                         Volatile.Write(ref _connection, new ReplayConnection(connection, replay, batcher));
                     }
                 }

@@ -4,7 +4,8 @@ namespace Arcp.DPoP.StackExchangeRedis;
 
 /// <summary>
 /// The Redis replay cache's log messages (category <c>Arcp.DPoP.StackExchangeRedis.RedisDPoPReplayCache</c>), with
-/// stable event ids from 201, clear of the handler's 1xx.
+/// stable event ids from 201, clear of the handler's 1xx. 203 (<c>ReplayStoreScriptsRefused</c>) is retired: the cache
+/// runs no script any more; a new event takes 204.
 /// </summary>
 internal static partial class RedisLog
 {
@@ -15,8 +16,4 @@ internal static partial class RedisLog
     [LoggerMessage(EventId = 202, EventName = "ReplayStoreConnected", Level = LogLevel.Information,
         Message = "The DPoP replay store has its Redis connection (connected now: {IsConnected}; it reconnects by itself).")]
     public static partial void Connected(ILogger logger, bool isConnected);
-
-    [LoggerMessage(EventId = 203, EventName = "ReplayStoreScriptsRefused", Level = LogLevel.Warning,
-        Message = "Redis refused the DPoP replay store's script, so the adds of that batch were refused with 503; from now on each replay add is sent as one SET NX of its own.")]
-    public static partial void ScriptsRefused(ILogger logger, Exception exception);
 }
