@@ -149,7 +149,7 @@ public sealed class RedisReplayBatchTests : IClassFixture<RedisServer>, IAsyncLi
             }
 
             // One add in flight to a frozen server, 50 queued behind it: they go as one batch of 50 when it answers,
-            // many more than one thread completes (ReplayBatcher.InlinePerHop), and each gets its own answer.
+            // and each gets its own answer.
             await redis.PauseAsync();
             var first = cache.TryAddAsync("in-flight", expires).AsTask();
             var queued = Enumerable.Range(0, 50).Select(i => cache.TryAddAsync($"queued-{i}", expires).AsTask()).ToArray();
