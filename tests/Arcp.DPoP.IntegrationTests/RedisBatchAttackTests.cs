@@ -1,6 +1,4 @@
 using Arcp.DPoP.StackExchangeRedis;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace Arcp.DPoP.IntegrationTests;
@@ -15,7 +13,7 @@ public sealed class RedisBatchAttackTests : IAsyncLifetime
 {
     private readonly RedisServer _redis = new();
     private readonly string _prefix = "attack:" + Guid.NewGuid().ToString("N") + ":";
-    private readonly List<RedisDPoPReplayCache> _caches = [];
+    private readonly ReplayCacheInstances _instances = new();
     private ConnectionMultiplexer _inspector = null!;
 
     public async Task InitializeAsync()
@@ -26,24 +24,13 @@ public sealed class RedisBatchAttackTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        foreach (var cache in _caches)
-        {
-            await cache.DisposeAsync();
-        }
-
+        await _instances.DisposeAsync();
         await _inspector.DisposeAsync();
         await _redis.StopAsync();
     }
 
-    private async Task<RedisDPoPReplayCache> InstanceAsync(Action<RedisDPoPReplayCacheOptions>? configure = null)
-    {
-        var options = new RedisDPoPReplayCacheOptions { Configuration = _redis.Configuration, KeyPrefix = _prefix, Timeout = TimeSpan.FromSeconds(10) };
-        configure?.Invoke(options);
-        var cache = new RedisDPoPReplayCache(Options.Create(options), TimeProvider.System, new ServiceCollection().BuildServiceProvider());
-        _caches.Add(cache);
-        await cache.ConnectAsync();
-        return cache;
-    }
+    private Task<RedisDPoPReplayCache> InstanceAsync(Action<RedisDPoPReplayCacheOptions>? configure = null) =>
+        _instances.StartAsync(_redis.Configuration, _prefix, configure);
 
     private static async Task<(bool? Added, Exception? Failure)> Outcome(ValueTask<bool> add)
     {

@@ -1,6 +1,4 @@
 using Arcp.DPoP.StackExchangeRedis;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace Arcp.DPoP.IntegrationTests;
@@ -68,34 +66,18 @@ public sealed class RedisClusterReplayTests
     private static async Task AssertExactlyOnceAsync(string configuration, string inspect)
     {
         string prefix = "replay:" + Guid.NewGuid().ToString("N") + ":";
-        var caches = new List<RedisDPoPReplayCache>();
-        try
-        {
-            for (int i = 0; i < 2; i++)
-            {
-                var options = new RedisDPoPReplayCacheOptions { Configuration = configuration, KeyPrefix = prefix, Timeout = TimeSpan.FromSeconds(10) };
-                var cache = new RedisDPoPReplayCache(Options.Create(options), TimeProvider.System, new ServiceCollection().BuildServiceProvider());
-                caches.Add(cache);
-                await cache.ConnectAsync();
-            }
+        await using var instances = new ReplayCacheInstances();
+        var caches = new[] { await instances.StartAsync(configuration, prefix), await instances.StartAsync(configuration, prefix) };
 
-            var expires = DateTimeOffset.UtcNow.AddSeconds(60);
-            var adds = Enumerable.Range(0, 4).SelectMany(_ => Enumerable.Range(0, 100).SelectMany(k => caches.Select(c => (k, c.TryAddAsync($"key-{k}", expires).AsTask())))).ToArray();
-            await Task.WhenAll(adds.Select(a => a.Item2));
-            foreach (var group in adds.GroupBy(a => a.k))
-            {
-                Assert.Equal(1, group.Count(a => a.Item2.Result));
-            }
-
-            await using var inspector = await ConnectionMultiplexer.ConnectAsync(inspect);
-            Assert.True(await inspector.GetDatabase().KeyExistsAsync(prefix + "key-0"));
-        }
-        finally
+        var expires = DateTimeOffset.UtcNow.AddSeconds(60);
+        var adds = Enumerable.Range(0, 4).SelectMany(_ => Enumerable.Range(0, 100).SelectMany(k => caches.Select(c => (k, c.TryAddAsync($"key-{k}", expires).AsTask())))).ToArray();
+        await Task.WhenAll(adds.Select(a => a.Item2));
+        foreach (var group in adds.GroupBy(a => a.k))
         {
-            foreach (var cache in caches)
-            {
-                await cache.DisposeAsync();
-            }
+            Assert.Equal(1, group.Count(a => a.Item2.Result));
         }
+
+        await using var inspector = await ConnectionMultiplexer.ConnectAsync(inspect);
+        Assert.True(await inspector.GetDatabase().KeyExistsAsync(prefix + "key-0"));
     }
 }

@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using Arcp.DPoP.StackExchangeRedis;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace Arcp.DPoP.IntegrationTests;
@@ -16,7 +14,7 @@ public sealed class RedisReplayBatchTests : IClassFixture<RedisServer>, IAsyncLi
 {
     private readonly RedisServer _redis;
     private readonly string _prefix = "batch:" + Guid.NewGuid().ToString("N") + ":";
-    private readonly List<RedisDPoPReplayCache> _caches = [];
+    private readonly ReplayCacheInstances _instances = new();
     private ConnectionMultiplexer _inspector = null!;
 
     public RedisReplayBatchTests(RedisServer redis)
@@ -29,25 +27,13 @@ public sealed class RedisReplayBatchTests : IClassFixture<RedisServer>, IAsyncLi
 
     public async Task DisposeAsync()
     {
-        foreach (var cache in _caches)
-        {
-            await cache.DisposeAsync();
-        }
-
+        await _instances.DisposeAsync();
         await _inspector.DisposeAsync();
     }
 
     // A cache with a connection of its own, as each instance of a web farm has.
-    private async Task<RedisDPoPReplayCache> InstanceAsync(Action<RedisDPoPReplayCacheOptions>? configure = null)
-    {
-        // Not about the timeout: a fresh test process on a busy 2-core machine can stall for more than the default.
-        var options = new RedisDPoPReplayCacheOptions { Configuration = _redis.Configuration, KeyPrefix = _prefix, Timeout = TimeSpan.FromSeconds(10) };
-        configure?.Invoke(options);
-        var cache = new RedisDPoPReplayCache(Options.Create(options), TimeProvider.System, new ServiceCollection().BuildServiceProvider());
-        _caches.Add(cache);
-        await cache.ConnectAsync();
-        return cache;
-    }
+    private Task<RedisDPoPReplayCache> InstanceAsync(Action<RedisDPoPReplayCacheOptions>? configure = null) =>
+        _instances.StartAsync(_redis.Configuration, _prefix, configure);
 
     [Fact]
     public async Task Of_concurrent_adds_of_each_key_on_two_instances_exactly_one_wins()

@@ -1,6 +1,4 @@
 using Arcp.DPoP.StackExchangeRedis;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace Arcp.DPoP.IntegrationTests;
@@ -17,7 +15,7 @@ public sealed class RedisThreadTheftTests : IAsyncLifetime
 
     private readonly RedisServer _redis = new();
     private readonly string _prefix = "theft:" + Guid.NewGuid().ToString("N") + ":";
-    private RedisDPoPReplayCache _cache = null!;
+    private readonly ReplayCacheInstances _instances = new();
     private ConnectionMultiplexer _inspector = null!;
 
     public async Task InitializeAsync()
@@ -28,22 +26,12 @@ public sealed class RedisThreadTheftTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        if (_cache is not null)
-        {
-            await _cache.DisposeAsync();
-        }
-
+        await _instances.DisposeAsync();
         await _inspector.DisposeAsync();
         await _redis.StopAsync();
     }
 
-    private async Task<RedisDPoPReplayCache> InstanceAsync()
-    {
-        var options = new RedisDPoPReplayCacheOptions { Configuration = _redis.Configuration, KeyPrefix = _prefix, Timeout = TimeSpan.FromSeconds(10) };
-        _cache = new RedisDPoPReplayCache(Options.Create(options), TimeProvider.System, new ServiceCollection().BuildServiceProvider());
-        await _cache.ConnectAsync();
-        return _cache;
-    }
+    private Task<RedisDPoPReplayCache> InstanceAsync() => _instances.StartAsync(_redis.Configuration, _prefix);
 
     [Fact]
     public async Task With_completions_moved_off_the_reader_each_add_of_a_batch_still_gets_its_own_answer()
