@@ -157,6 +157,54 @@ public sealed class RedisReplayBatchTests : IClassFixture<RedisServer>, IAsyncLi
     }
 
     [Fact]
+    public async Task A_server_killed_with_a_batch_in_flight_fails_every_add_then_the_cache_records_again_once_it_is_back()
+    {
+        var redis = new RedisServer();
+        await redis.StartAsync();
+        try
+        {
+            var cache = await InstanceAsync(o => { o.Configuration = redis.Configuration; o.Timeout = TimeSpan.FromSeconds(5); });
+            var expires = DateTimeOffset.UtcNow.AddSeconds(60);
+            Assert.True(await cache.TryAddAsync("before", expires));
+
+            // One add in flight to a frozen server and 50 queued behind it, then the server dies (SIGKILL, as a crash or
+            // an OOM kill): none may be taken as a first use, none may wait past the failure.
+            await redis.PauseAsync();
+            var adds = Enumerable.Range(0, 51).Select(i => cache.TryAddAsync($"killed-{i}", expires).AsTask()).ToArray();
+            await Task.Delay(TimeSpan.FromMilliseconds(200));
+            Assert.DoesNotContain(adds, t => t.IsCompleted);
+            await redis.StopAsync();
+
+            var all = Task.WhenAll(adds);
+            Assert.Same(all, await Task.WhenAny(all, Task.Delay(TimeSpan.FromSeconds(4)))); // well before the 5-s timeout
+            Assert.All(adds, add => Assert.True(add.IsFaulted, $"an add was {add.Status}, not failed, when its server died"));
+
+            // The same port again (empty: no persistence): the cache reconnects by itself and records first uses again.
+            await redis.StartAsync();
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            bool? recorded = null;
+            while (recorded is null && DateTime.UtcNow < deadline)
+            {
+                try
+                {
+                    recorded = await cache.TryAddAsync("after", expires);
+                }
+                catch (Exception ex) when (ex is RedisException or TimeoutException)
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(250)); // still reconnecting: fails closed meanwhile
+                }
+            }
+
+            Assert.True(recorded);
+            Assert.False(await cache.TryAddAsync("after", expires));
+        }
+        finally
+        {
+            await redis.StopAsync();
+        }
+    }
+
+    [Fact]
     public async Task A_command_Redis_refuses_fails_its_own_add_and_no_other()
     {
         var redis = new RedisServer();
