@@ -17,12 +17,11 @@ namespace Arcp.DPoP.StackExchangeRedis;
 /// <para>
 /// Group commit: on a standalone Redis, an add is sent at once when no round trip is in flight; the adds that arrive
 /// while one is are sent together when it is answered, one <c>SET key 1 PX ttl NX</c> each written back to back on the
-/// connection, and answered together when the last reply is in. Under load one completion serves many requests, and
-/// their requests go on a few per thread rather than one thread wake each; when idle nothing waits. A batch holds one
-/// cache's adds only (one database, one key prefix) and at most 256. Each add is a first use only when Redis answered
-/// its own <c>SET</c> so; a command that fails fails its add. No script runs: a Redis user needs <c>SET</c> only. On a
-/// cluster or behind a proxy (keys of a batch would span hash slots, replies would not come in order) each add is sent
-/// on its own.
+/// connection, and answered together when the last reply is in. Under load one completion serves many requests; when
+/// idle nothing waits. A batch holds one cache's adds only (one database, one key prefix) and at most 256. Each add is
+/// a first use only when Redis answered its own <c>SET</c> so; a command that fails fails its add. No script runs: a
+/// Redis user needs <c>SET</c> only. On a cluster or behind a proxy (keys of a batch would span hash slots, replies
+/// would not come in order) each add is sent on its own.
 /// </para>
 /// <para>
 /// When Redis cannot answer (down, unreachable, hung) <see cref="TryAddAsync"/> throws and the handler refuses the
