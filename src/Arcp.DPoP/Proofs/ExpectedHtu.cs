@@ -22,48 +22,39 @@ internal static class ExpectedHtu
     }
 
     /// <summary>
-    /// The request's path as the client sent it (percent-encoding intact), so <see cref="HtuNormalizer"/> decodes it once:
-    /// <see cref="HttpRequest.Path"/> is already decoded, and encoding it again cannot tell <c>/files/%2572</c> (the
-    /// resource named <c>%72</c>) from <c>/files/r</c>. The raw target includes the path base; without one (a
-    /// request made in process, or an asterisk or absolute form) the decoded path base and path are used.
-    /// </summary>
-    /// <summary>
     /// The same URI as <see cref="For"/> before normalisation, written into <paramref name="destination"/> instead of a
     /// new string (issue 14): false when it does not fit.
     /// </summary>
     public static bool TryWrite(HttpRequest request, string? publicOrigin, Span<char> destination, out int written)
     {
         string path = RequestPath(request);
-        var span = destination;
-        written = 0;
-        if (publicOrigin is { } origin)
-        {
-            if (!Append(ref span, origin, ref written))
-            {
-                return false;
-            }
-        }
-        else if (!Append(ref span, request.Scheme, ref written) || !Append(ref span, "://", ref written) ||
-            !Append(ref span, request.Host.ToUriComponent(), ref written))
-        {
-            return false;
-        }
-
-        return Append(ref span, path, ref written);
+        var rest = destination;
+        bool fits = (publicOrigin is { } origin
+                ? Append(ref rest, origin)
+                : Append(ref rest, request.Scheme) && Append(ref rest, "://") && Append(ref rest, request.Host.ToUriComponent()))
+            && Append(ref rest, path);
+        written = fits ? destination.Length - rest.Length : 0;
+        return fits;
     }
 
-    private static bool Append(ref Span<char> destination, string value, ref int written)
+    // Copies value to the front of rest and moves rest past it; false when it does not fit.
+    private static bool Append(ref Span<char> rest, string value)
     {
-        if (!value.TryCopyTo(destination))
+        if (!value.TryCopyTo(rest))
         {
             return false;
         }
 
-        destination = destination[value.Length..];
-        written += value.Length;
+        rest = rest[value.Length..];
         return true;
     }
 
+    /// <summary>
+    /// The request's path as the client sent it (percent-encoding intact), so <see cref="HtuNormalizer"/> decodes it once:
+    /// <see cref="HttpRequest.Path"/> is already decoded, and encoding it again cannot tell <c>/files/%2572</c> (the
+    /// resource named <c>%72</c>) from <c>/files/r</c>. The raw target includes the path base; without one (a
+    /// request made in process, or an asterisk or absolute form) the decoded path base and path are used.
+    /// </summary>
     public static string RequestPath(HttpRequest request)
     {
         string? raw = request.HttpContext.Features.Get<IHttpRequestFeature>()?.RawTarget;

@@ -95,7 +95,7 @@ internal static class ProofClaimChecks
         // Step 8's key, from the bytes while they are here (RFC 9449 §11.1).
         parsed.ReplayHash = parsed.JtiText.Text is { } jti
             ? ProofReplayKey.HashOf(parsed.Jkt, jti)
-            : ProofReplayKey.Of(parsed.Jkt, parsed.JtiText.Bytes(payload));
+            : ProofReplayKey.HashOf(parsed.Jkt, parsed.JtiText.Bytes(payload));
         return null;
     }
 

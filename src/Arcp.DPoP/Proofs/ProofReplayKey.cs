@@ -13,7 +13,7 @@ namespace Arcp.DPoP;
 internal static class ProofReplayKey
 {
     /// <summary>The key of <paramref name="jkt"/> and a <c>jti</c> given as its UTF-8 bytes (the same key as the string's).</summary>
-    public static Hash Of(string jkt, ReadOnlySpan<byte> jti)
+    public static Hash HashOf(string jkt, ReadOnlySpan<byte> jti)
     {
         // jkt is base64url (43 ASCII characters for SHA-256), so '.' cannot occur in it and the pair is unambiguous;
         // jti is at most MaxJtiLength characters (4 UTF-8 bytes each).
@@ -51,8 +51,8 @@ internal static class ProofReplayKey
         }
     }
 
-    /// <summary>The digest of <paramref name="jkt"/> and <paramref name="jti"/>: the same as <see cref="Of(string, ReadOnlySpan{byte})"/> of its UTF-8 bytes.</summary>
-    public static Hash HashOf(string jkt, string jti) => Of(jkt, Encoding.UTF8.GetBytes(jti));
+    /// <summary>The digest of <paramref name="jkt"/> and <paramref name="jti"/>: the same as <see cref="HashOf(string, ReadOnlySpan{byte})"/> of its UTF-8 bytes.</summary>
+    public static Hash HashOf(string jkt, string jti) => HashOf(jkt, Encoding.UTF8.GetBytes(jti));
 
     /// <summary>The key as text (base64url of the digest), for stores that take a string.</summary>
     public static string Of(string jkt, string jti) => HashOf(jkt, jti).ToKey();

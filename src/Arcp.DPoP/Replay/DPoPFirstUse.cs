@@ -21,7 +21,8 @@ internal static class DPoPFirstUse
         IDPoPReplayCache replayCache, HttpContext context, DPoPOptions options, ParsedProof parsed, ILogger logger, bool mayShareRequest = true)
     {
         // The key's text only where it is needed: a store of another kind, or a second DPoP scheme on this request.
-        string? replayKey = mayShareRequest || replayCache is not InMemoryDPoPReplayCache ? parsed.ReplayKey : null;
+        var memory = replayCache as InMemoryDPoPReplayCache;
+        string? replayKey = mayShareRequest || memory is null ? parsed.ReplayKey : null;
         var expiresAt = parsed.IssuedAt + options.ProofLifetime + options.ClockSkew;
 
         // The record of another scheme counts only if it keeps the proof at least as long as this scheme accepts it;
@@ -37,7 +38,7 @@ internal static class DPoPFirstUse
         {
             // The in-memory store takes the proof's digest as it is; every proof reaches it through here, so a proof
             // has one entry whichever endpoint (API or token endpoint) sees it first.
-            firstUse = replayCache is InMemoryDPoPReplayCache memory
+            firstUse = memory is not null
                 ? memory.TryAddProof(parsed.ReplayDigest, expiresAt)
                 : await replayCache.TryAddAsync(replayKey!, expiresAt, context.RequestAborted).ConfigureAwait(false);
         }
