@@ -6,7 +6,7 @@ namespace Arcp.DPoP.StackExchangeRedis;
 /// Group commit of one replay cache's adds on a standalone Redis: while one batch is in flight, the adds that arrive
 /// wait in a queue, and when its answer comes they are sent together, one <c>SET key 1 PX ttl NX</c> per add written
 /// back to back on the one connection (a pipeline), and answered together once the last reply is in. When nothing is
-/// in flight an add is sent at once: batching adds no wait on an idle server.
+/// in flight (or queued to be sent) an add is sent at once: batching adds no wait on an idle server.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -25,6 +25,13 @@ namespace Arcp.DPoP.StackExchangeRedis;
 /// queued (timed out, request aborted) are not sent. At most <see cref="MaxQueued"/> adds wait in the queue (the
 /// caller refuses the rest at once) and a batch holds at most <see cref="MaxBatch"/> adds.
 /// </para>
+/// <para>
+/// When an answer comes with adds queued, the next batch is not sent from the completing thread before the answered
+/// batch's requests go on, but from a work item queued on the thread pool's global queue: the adds that reach the
+/// queue while the answered requests are handed on go in the same batch. Under load that made batches larger
+/// (6.2–6.6 commands per redis-server read against 5.3) and cut redis-server's CPU per request by about 1.2 µs
+/// (docs/performance.md); an add that finds nothing in flight is still sent at once.
+/// </para>
 /// </remarks>
 internal sealed class ReplayBatcher
 {
@@ -42,6 +49,7 @@ internal sealed class ReplayBatcher
     private readonly Lock _gate = new();
     private readonly Queue<Entry> _queue = new();
     private Batch? _inFlight;
+    private bool _sendQueued; // a work item will send the queue's next batch (SendQueued): nothing else sends meanwhile
 
     /// <param name="database">The replay keys' database, without a key prefix: the batcher writes the prefix itself.</param>
     /// <param name="prefix">The cache's key prefix.</param>
@@ -72,9 +80,9 @@ internal sealed class ReplayBatcher
             }
 
             _queue.Enqueue(new Entry(add, state, key, timeToLiveMilliseconds));
-            if (_inFlight is not null)
+            if (_inFlight is not null || _sendQueued)
             {
-                return true; // goes with the next batch, when this one is answered
+                return true; // goes with the next batch: when the one in flight is answered, or the queued send runs
             }
 
             start = _inFlight = TakeBatch();
@@ -162,8 +170,42 @@ internal sealed class ReplayBatcher
             return; // a reply completed out of order: back here once it is in
         }
 
-        Send(Advance(batch)); // the next batch goes to Redis before this one's requests go on
+        bool sendQueued;
+        lock (_gate)
+        {
+            sendQueued = false;
+            if (ReferenceEquals(_inFlight, batch)) // else abandoned (AbandonIfStuck): a later batch is in flight already
+            {
+                _inFlight = null;
+                sendQueued = _sendQueued = _queue.Count > 0;
+            }
+        }
+
+        if (sendQueued)
+        {
+            // Behind the work already queued, not at once: the adds that arrive meanwhile go in the same batch.
+            ThreadPool.UnsafeQueueUserWorkItem(static batcher => batcher.SendQueued(), this, preferLocal: false);
+        }
+
         batch.Complete(firstOnThisThread: true); // this thread is the thread pool's already (StackExchange.Redis's completion)
+    }
+
+    // The work item Answered queues: the queue's next batch (with every add that arrived until now) goes to Redis.
+    private void SendQueued()
+    {
+        Batch? next;
+        lock (_gate)
+        {
+            _sendQueued = false;
+            if (_inFlight is not null)
+            {
+                return; // cannot happen (nothing else sends while a send is queued); the batch in flight takes the queue
+            }
+
+            next = _inFlight = TakeBatch();
+        }
+
+        Send(next);
     }
 
     // The batch after an answered one, now in flight, or null (none queued, or the answered one was abandoned).
