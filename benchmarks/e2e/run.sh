@@ -12,10 +12,11 @@
 #
 # Configurations: DPoP (every token validated) / JwtBearer; DPoP with CacheValidatedTokens / JwtBearer; DPoP with the
 # Redis replay store / DPoP with the in-memory store (both CacheValidatedTokens, where the store is the largest share),
-# against a redis-server of its own.
+# against a redis-server of its own; and, when named in E2E_CONFIGS, redis-every-token: the same store comparison with
+# every token validated.
 #
 # usage: benchmarks/e2e/run.sh            environment: E2E_DURATION (s, default 8), E2E_ROUNDS (default 5),
-#        E2E_WARMUP (s, default 10), E2E_CONFIGS (default "every-token cached-token redis"), E2E_HEADROOM (default 1.5),
+#        E2E_WARMUP (s, default 10), E2E_CONFIGS (default "every-token cached-token redis"; also redis-every-token), E2E_HEADROOM (default 1.5),
 #        E2E_PORT_BASE (default 5310), E2E_PROFILE (1: after the rounds, one perf-sampled window per side and a
 #        "floor=" line for each DPoP/JwtBearer configuration; needs perf)
 # Needs the .NET SDK and wrk (installed with apt-get when missing); the redis configuration needs redis-server.
@@ -186,7 +187,7 @@ compare() {
   if awk -v r="$ratio" 'BEGIN { exit !(r > 1.0) }'; then
     echo "  WARNING: $a_label measured faster than $b_label, which does less work: suspect the measurement (noise, a side not warmed up)"
   fi
-  if [ "${E2E_PROFILE:-0}" = 1 ] && [ "$config" != redis ]; then
+  if [ "${E2E_PROFILE:-0}" = 1 ] && [[ $config != redis* ]]; then
     # The floor: A's signature work on top of B's other work, i.e. the ratio A would reach if everything but its
     # signature verifications cost exactly what B's does.
     local a_crypto a_app b_crypto b_app
@@ -228,20 +229,21 @@ for config in $configs; do
       compare "$config" DPoP "$dpop_port" "$dpop_pid" "dpop:$dpop_port:dpop" -- JwtBearer "$jwt_port" "$jwt_pid" "$work/bearer.txt"
       stop_server "$dpop_pid"
       ;;
-    redis)
-      command -v redis-server >/dev/null 2>&1 || fail "the redis configuration needs redis-server"
-      echo "== redis: DPoP with the Redis replay store vs the in-memory store (both CacheValidatedTokens)"
+    redis|redis-every-token)
+      command -v redis-server >/dev/null 2>&1 || fail "the $config configuration needs redis-server"
+      cache=true; [ "$config" = redis-every-token ] && cache=false
+      echo "== $config: DPoP with the Redis replay store vs the in-memory store (both CacheValidatedTokens=$cache)"
       redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --maxmemory-policy noeviction >"$work/redis.log" 2>&1 &
       redis_pid=$!; pids+=("$redis_pid")
       start_server dpop-redis "$dpop_redis_port" "$work/api/Arcp.DPoP.SampleApi.dll" "${sample_env[@]}" \
         Authentication__Schemes__DPoP__PublicOrigin="http://127.0.0.1:$dpop_redis_port" \
-        Authentication__Schemes__DPoP__CacheValidatedTokens=true ConnectionStrings__Redis="127.0.0.1:$redis_port"
+        Authentication__Schemes__DPoP__CacheValidatedTokens=$cache ConnectionStrings__Redis="127.0.0.1:$redis_port"
       redis_dpop_pid=$server_pid
       start_server dpop-memory "$dpop_port" "$work/api/Arcp.DPoP.SampleApi.dll" "${sample_env[@]}" \
-        Authentication__Schemes__DPoP__PublicOrigin="http://127.0.0.1:$dpop_port" Authentication__Schemes__DPoP__CacheValidatedTokens=true
+        Authentication__Schemes__DPoP__PublicOrigin="http://127.0.0.1:$dpop_port" Authentication__Schemes__DPoP__CacheValidatedTokens=$cache
       memory_pid=$server_pid
       # The Redis side's CPU per request counts redis-server's too.
-      compare redis "DPoP+Redis" "$dpop_redis_port" "$redis_dpop_pid+$redis_pid" "dpop:$dpop_redis_port:redis" -- \
+      compare "$config" "DPoP+Redis" "$dpop_redis_port" "$redis_dpop_pid+$redis_pid" "dpop:$dpop_redis_port:redis" -- \
         "DPoP+in-memory" "$dpop_port" "$memory_pid" "dpop:$dpop_port:memory"
       stop_server "$redis_dpop_pid"; stop_server "$memory_pid"; stop_server "$redis_pid"
       ;;

@@ -33,7 +33,7 @@ namespace Arcp.DPoP.StackExchangeRedis;
 /// (docs/performance.md); an add that finds nothing in flight is still sent at once.
 /// </para>
 /// </remarks>
-internal sealed class ReplayBatcher
+internal sealed class ReplayBatcher : IThreadPoolWorkItem
 {
     /// <summary>The most adds in one batch.</summary>
     internal const int MaxBatch = 256;
@@ -49,7 +49,7 @@ internal sealed class ReplayBatcher
     private readonly Lock _gate = new();
     private readonly Queue<Entry> _queue = new();
     private Batch? _inFlight;
-    private bool _sendQueued; // a work item will send the queue's next batch (SendQueued): nothing else sends meanwhile
+    private bool _sendQueued; // a work item will send the queue's next batch (Execute): nothing else sends meanwhile
 
     /// <param name="database">The replay keys' database, without a key prefix: the batcher writes the prefix itself.</param>
     /// <param name="prefix">The cache's key prefix.</param>
@@ -184,14 +184,15 @@ internal sealed class ReplayBatcher
         if (sendQueued)
         {
             // Behind the work already queued, not at once: the adds that arrive meanwhile go in the same batch.
-            ThreadPool.UnsafeQueueUserWorkItem(static batcher => batcher.SendQueued(), this, preferLocal: false);
+            // This batcher is the work item (one send is queued at a time): nothing allocated for it.
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
         }
 
         batch.Complete(firstOnThisThread: true); // this thread is the thread pool's already (StackExchange.Redis's completion)
     }
 
     // The work item Answered queues: the queue's next batch (with every add that arrived until now) goes to Redis.
-    private void SendQueued()
+    void IThreadPoolWorkItem.Execute()
     {
         Batch? next;
         lock (_gate)
