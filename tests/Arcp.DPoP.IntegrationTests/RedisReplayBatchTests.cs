@@ -157,6 +157,38 @@ public sealed class RedisReplayBatchTests : IClassFixture<RedisServer>, IAsyncLi
     }
 
     [Fact]
+    public async Task A_single_add_queued_behind_a_slow_answer_is_sent_when_it_comes_without_waiting_for_another_add()
+    {
+        // Review (queued send): when the answer comes with one add queued and no add arrives after it, that add must be
+        // sent then, not left in the queue with nothing in flight (it would wait for its timeout: a 503).
+        var redis = new RedisServer();
+        await redis.StartAsync();
+        try
+        {
+            var cache = await InstanceAsync(o => { o.Configuration = redis.Configuration; o.Timeout = TimeSpan.FromSeconds(5); });
+            var expires = DateTimeOffset.UtcNow.AddSeconds(60);
+            Assert.True(await cache.TryAddAsync("warm-up", expires));
+            for (int round = 0; round < 3; round++)
+            {
+                await redis.PauseAsync();
+                var inFlight = cache.TryAddAsync($"in-flight-{round}", expires).AsTask();
+                var queued = cache.TryAddAsync($"queued-{round}", expires).AsTask();
+                await Task.Delay(TimeSpan.FromMilliseconds(100));
+                Assert.False(queued.IsCompleted);
+                await redis.ResumeAsync();
+
+                Assert.True(await inFlight);
+                Assert.Same(queued, await Task.WhenAny(queued, Task.Delay(TimeSpan.FromSeconds(3)))); // well before the 5-s timeout
+                Assert.True(await queued);
+            }
+        }
+        finally
+        {
+            await redis.StopAsync();
+        }
+    }
+
+    [Fact]
     public async Task A_server_killed_with_a_batch_in_flight_fails_every_add_then_the_cache_records_again_once_it_is_back()
     {
         var redis = new RedisServer();
