@@ -29,7 +29,7 @@ namespace Arcp.DPoP.StackExchangeRedis;
 /// When an answer comes with adds queued, the next batch is not sent from the completing thread before the answered
 /// batch's requests go on, but from a work item queued on the thread pool's global queue: the adds that reach the
 /// queue while the answered requests are handed on go in the same batch. Under load that made batches larger
-/// (6.2–6.6 commands per redis-server read against 5.3) and cut redis-server's CPU per request by about 1.2 µs
+/// (6.2–6.4 commands per redis-server read against 5.3) and cut redis-server's CPU per request by about 1.5 µs
 /// (docs/performance.md); an add that finds nothing in flight is still sent at once.
 /// </para>
 /// </remarks>
