@@ -45,9 +45,7 @@ public sealed class RedisClusterReplayTests
     [Fact]
     public async Task Behind_a_proxy_adds_are_not_batched_and_exactly_one_of_concurrent_adds_wins()
     {
-        var redis = new RedisServer();
-        await redis.StartAsync();
-        try
+        await RedisServer.RunAsync(async redis =>
         {
             string proxied = redis.Configuration + ",proxy=Twemproxy";
             await using var proxy = await ConnectionMultiplexer.ConnectAsync(proxied);
@@ -56,11 +54,7 @@ public sealed class RedisClusterReplayTests
             Assert.True(new ReplayBatcher(standalone.GetDatabase(), "replay:", TimeSpan.FromSeconds(1)).Accepts(standalone));
 
             await AssertExactlyOnceAsync(proxied, redis.Configuration);
-        }
-        finally
-        {
-            await redis.StopAsync();
-        }
+        });
     }
 
     private static async Task AssertExactlyOnceAsync(string configuration, string inspect)

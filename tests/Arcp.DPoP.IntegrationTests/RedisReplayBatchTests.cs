@@ -123,9 +123,7 @@ public sealed class RedisReplayBatchTests : IClassFixture<RedisServer>, IAsyncLi
     [Fact]
     public async Task A_batch_queued_behind_a_slow_answer_answers_every_add_exactly()
     {
-        var redis = new RedisServer();
-        await redis.StartAsync();
-        try
+        await RedisServer.RunAsync(async redis =>
         {
             var cache = await InstanceAsync(o => o.Configuration = redis.Configuration);
             var expires = DateTimeOffset.UtcNow.AddSeconds(60);
@@ -149,11 +147,7 @@ public sealed class RedisReplayBatchTests : IClassFixture<RedisServer>, IAsyncLi
             {
                 Assert.Equal(i % 2 != 0, added[i]);
             }
-        }
-        finally
-        {
-            await redis.StopAsync();
-        }
+        });
     }
 
     [Fact]
@@ -161,9 +155,7 @@ public sealed class RedisReplayBatchTests : IClassFixture<RedisServer>, IAsyncLi
     {
         // Review (queued send): when the answer comes with one add queued and no add arrives after it, that add must be
         // sent then, not left in the queue with nothing in flight (it would wait for its timeout: a 503).
-        var redis = new RedisServer();
-        await redis.StartAsync();
-        try
+        await RedisServer.RunAsync(async redis =>
         {
             var cache = await InstanceAsync(o => { o.Configuration = redis.Configuration; o.Timeout = TimeSpan.FromSeconds(5); });
             var expires = DateTimeOffset.UtcNow.AddSeconds(60);
@@ -181,19 +173,13 @@ public sealed class RedisReplayBatchTests : IClassFixture<RedisServer>, IAsyncLi
                 Assert.Same(queued, await Task.WhenAny(queued, Task.Delay(TimeSpan.FromSeconds(3)))); // well before the 5-s timeout
                 Assert.True(await queued);
             }
-        }
-        finally
-        {
-            await redis.StopAsync();
-        }
+        });
     }
 
     [Fact]
     public async Task A_server_killed_with_a_batch_in_flight_fails_every_add_then_the_cache_records_again_once_it_is_back()
     {
-        var redis = new RedisServer();
-        await redis.StartAsync();
-        try
+        await RedisServer.RunAsync(async redis =>
         {
             var cache = await InstanceAsync(o => { o.Configuration = redis.Configuration; o.Timeout = TimeSpan.FromSeconds(5); });
             var expires = DateTimeOffset.UtcNow.AddSeconds(60);
@@ -229,19 +215,13 @@ public sealed class RedisReplayBatchTests : IClassFixture<RedisServer>, IAsyncLi
 
             Assert.True(recorded);
             Assert.False(await cache.TryAddAsync("after", expires));
-        }
-        finally
-        {
-            await redis.StopAsync();
-        }
+        });
     }
 
     [Fact]
     public async Task A_command_Redis_refuses_fails_its_own_add_and_no_other()
     {
-        var redis = new RedisServer();
-        await redis.StartAsync();
-        try
+        await RedisServer.RunAsync(async redis =>
         {
             // A user that may write only the keys whose name starts with "ok-": Redis refuses the others' SET (NOPERM)
             // one command at a time, inside batches that hold both kinds.
@@ -268,11 +248,7 @@ public sealed class RedisReplayBatchTests : IClassFixture<RedisServer>, IAsyncLi
             }
 
             Assert.False(await cache.TryAddAsync("ok-0", expires));
-        }
-        finally
-        {
-            await redis.StopAsync();
-        }
+        });
     }
 
     [Fact]
@@ -329,9 +305,7 @@ public sealed class RedisReplayBatchTests : IClassFixture<RedisServer>, IAsyncLi
     [Fact]
     public async Task An_add_given_up_while_queued_is_never_sent()
     {
-        var redis = new RedisServer();
-        await redis.StartAsync();
-        try
+        await RedisServer.RunAsync(async redis =>
         {
             var cache = await InstanceAsync(o => o.Configuration = redis.Configuration);
             var expires = DateTimeOffset.UtcNow.AddSeconds(60);
@@ -352,11 +326,7 @@ public sealed class RedisReplayBatchTests : IClassFixture<RedisServer>, IAsyncLi
             await using var inspector = await ConnectionMultiplexer.ConnectAsync(redis.Configuration);
             Assert.False(await inspector.GetDatabase().KeyExistsAsync(_prefix + "aborted"));
             Assert.True(await cache.TryAddAsync("aborted", expires)); // the proof was refused, never recorded
-        }
-        finally
-        {
-            await redis.StopAsync();
-        }
+        });
     }
 
     [Fact]
@@ -364,9 +334,7 @@ public sealed class RedisReplayBatchTests : IClassFixture<RedisServer>, IAsyncLi
     {
         // Review: the request that gave up gets no answer (503 or aborted), but Redis recorded its proof: a later add
         // of the key, queued behind it, sent after the stuck batch was abandoned, or on another instance, is a replay.
-        var redis = new RedisServer();
-        await redis.StartAsync();
-        try
+        await RedisServer.RunAsync(async redis =>
         {
             var cache = await InstanceAsync(o => { o.Configuration = redis.Configuration; o.Timeout = TimeSpan.FromSeconds(1); });
             var other = await InstanceAsync(o => o.Configuration = redis.Configuration);
@@ -394,11 +362,7 @@ public sealed class RedisReplayBatchTests : IClassFixture<RedisServer>, IAsyncLi
             Assert.DoesNotContain(true, later);
             await using var inspector = await ConnectionMultiplexer.ConnectAsync(redis.Configuration);
             Assert.True(await inspector.GetDatabase().KeyExistsAsync(_prefix + "k"));
-        }
-        finally
-        {
-            await redis.StopAsync();
-        }
+        });
     }
 
     // An add that timed out was not answered: never a first use.
@@ -417,9 +381,7 @@ public sealed class RedisReplayBatchTests : IClassFixture<RedisServer>, IAsyncLi
     [Fact]
     public async Task While_Redis_hangs_adds_past_the_bound_are_refused_at_once()
     {
-        var redis = new RedisServer();
-        await redis.StartAsync();
-        try
+        await RedisServer.RunAsync(async redis =>
         {
             var cache = await InstanceAsync(o => { o.Configuration = redis.Configuration; o.Timeout = TimeSpan.FromSeconds(3); });
             var expires = DateTimeOffset.UtcNow.AddSeconds(60);
@@ -448,19 +410,13 @@ public sealed class RedisReplayBatchTests : IClassFixture<RedisServer>, IAsyncLi
 
             await redis.ResumeAsync();
             Assert.True(await cache.TryAddAsync("after", expires));
-        }
-        finally
-        {
-            await redis.StopAsync();
-        }
+        });
     }
 
     [Fact]
     public async Task A_user_without_scripting_records_proofs_from_the_first_add()
     {
-        var redis = new RedisServer();
-        await redis.StartAsync();
-        try
+        await RedisServer.RunAsync(async redis =>
         {
             // A user without @scripting, as some managed services or ACLs give: the cache needs SET only.
             await using (var admin = await ConnectionMultiplexer.ConnectAsync(redis.Configuration))
@@ -474,10 +430,6 @@ public sealed class RedisReplayBatchTests : IClassFixture<RedisServer>, IAsyncLi
             Assert.False(await cache.TryAddAsync("first", expires));
             bool[] results = await Task.WhenAll(Enumerable.Range(0, 64).Select(_ => cache.TryAddAsync("race", expires).AsTask()));
             Assert.Single(results, r => r);
-        }
-        finally
-        {
-            await redis.StopAsync();
-        }
+        });
     }
 }

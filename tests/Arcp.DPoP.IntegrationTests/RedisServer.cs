@@ -31,6 +31,24 @@ public sealed class RedisServer : IAsyncLifetime
 
     public int Port { get; }
 
+    /// <summary>Runs <paramref name="test"/> against a server of its own, started first and stopped after, whatever happens.</summary>
+    public static Task RunAsync(Func<RedisServer, Task> test) => RunAsync([], test);
+
+    /// <summary>The same, the server started with more redis-server arguments.</summary>
+    internal static async Task RunAsync(IEnumerable<string> extraArguments, Func<RedisServer, Task> test)
+    {
+        var redis = new RedisServer(extraArguments);
+        await redis.StartAsync();
+        try
+        {
+            await test(redis);
+        }
+        finally
+        {
+            await redis.StopAsync();
+        }
+    }
+
     /// <summary>The StackExchange.Redis configuration string of this server.</summary>
     public string Configuration => $"127.0.0.1:{Port}";
 

@@ -42,9 +42,7 @@ public sealed class RedisTimeoutTests
     [Fact]
     public async Task A_hung_Redis_gets_503_within_the_timeout_and_the_API_recovers_when_it_answers_again()
     {
-        var redis = new RedisServer();
-        await redis.StartAsync();
-        try
+        await RedisServer.RunAsync(async redis =>
         {
             await using var host = await ReplayStoreHost.StartAsync(redis);
             await host.AssertRecoversAsync(Recovery); // connected
@@ -63,11 +61,7 @@ public sealed class RedisTimeoutTests
 
             await redis.ResumeAsync();
             await host.AssertRecoversAsync(Recovery);
-        }
-        finally
-        {
-            await redis.StopAsync();
-        }
+        });
     }
 
     [Theory]
@@ -176,39 +170,27 @@ public sealed class RedisTimeoutTests
     [Fact]
     public async Task The_health_check_is_Degraded_when_Redis_may_evict_replay_keys()
     {
-        var redis = new RedisServer(["--maxmemory-policy", "allkeys-lru"]);
-        await redis.StartAsync();
-        try
+        await RedisServer.RunAsync(["--maxmemory-policy", "allkeys-lru"], async redis =>
         {
             await using var host = await ReplayStoreHost.StartAsync(redis);
             await host.AssertRecoversAsync(Recovery); // requests are still served: replay protection works until Redis evicts
             using var health = await host.Client.GetAsync("/health");
             Assert.Equal(HttpStatusCode.OK, health.StatusCode);
             Assert.Equal("Degraded", await health.Content.ReadAsStringAsync());
-        }
-        finally
-        {
-            await redis.StopAsync();
-        }
+        });
     }
 
     [Fact]
     public async Task The_health_check_is_Healthy_under_noeviction()
     {
-        var redis = new RedisServer(["--maxmemory-policy", "noeviction"]);
-        await redis.StartAsync();
-        try
+        await RedisServer.RunAsync(["--maxmemory-policy", "noeviction"], async redis =>
         {
             await using var host = await ReplayStoreHost.StartAsync(redis);
             await host.AssertRecoversAsync(Recovery);
             using var health = await host.Client.GetAsync("/health");
             Assert.Equal(HttpStatusCode.OK, health.StatusCode);
             Assert.Equal("Healthy", await health.Content.ReadAsStringAsync());
-        }
-        finally
-        {
-            await redis.StopAsync();
-        }
+        });
     }
 
     [Fact]
