@@ -13,11 +13,7 @@ public sealed class WebFarmBatchTests : IClassFixture<RedisServer>, IAsyncLifeti
 {
     private const string Register = "/agents/register";
     private readonly RedisServer _redis;
-    private readonly string _issuerKeyFile = FarmFactory.NewKeyFile();
-    private SampleApiFactory _one = null!;
-    private SampleApiFactory _two = null!;
-    private HttpClient _client1 = null!;
-    private HttpClient _client2 = null!;
+    private TwoInstanceFarm? _farm;
 
     public WebFarmBatchTests(RedisServer redis)
     {
@@ -26,48 +22,33 @@ public sealed class WebFarmBatchTests : IClassFixture<RedisServer>, IAsyncLifeti
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    private void Start(bool cacheTokens)
-    {
-        _one = FarmFactory.Instance(_redis, _issuerKeyFile);
-        _two = FarmFactory.Instance(_redis, _issuerKeyFile);
-        _one.Settings["Authentication:Schemes:DPoP:CacheValidatedTokens"] = _two.Settings["Authentication:Schemes:DPoP:CacheValidatedTokens"] = cacheTokens ? "true" : "false";
-        _client1 = _one.CreateClient();
-        _client2 = _two.CreateClient();
-    }
-
-    public async Task DisposeAsync()
-    {
-        _client1.Dispose();
-        _client2.Dispose();
-        await _one.DisposeAsync();
-        await _two.DisposeAsync();
-        Directory.Delete(Path.GetDirectoryName(_issuerKeyFile)!, recursive: true);
-    }
+    public Task DisposeAsync() => _farm?.DisposeAsync().AsTask() ?? Task.CompletedTask;
 
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
     public async Task Of_many_proofs_each_sent_to_both_instances_at_once_each_is_accepted_exactly_once(bool cacheTokens)
     {
-        Start(cacheTokens);
+        var farm = _farm = new TwoInstanceFarm(_redis, instance =>
+            instance.Settings["Authentication:Schemes:DPoP:CacheValidatedTokens"] = cacheTokens ? "true" : "false");
         using var alice = TestKey.Create();
         using var bob = TestKey.Create();
-        var agents = new[] { (Key: alice, Token: await _one.GetTokenAsync(_client1, alice)), (Key: bob, Token: await _two.GetTokenAsync(_client2, bob)) };
+        var agents = new[] { (Key: alice, Token: await farm.One.GetTokenAsync(farm.Client1, alice)), (Key: bob, Token: await farm.Two.GetTokenAsync(farm.Client2, bob)) };
         // Each agent once on each instance first: with the cache on, both tokens are in it when the storm comes.
         foreach (var agent in agents)
         {
-            foreach (var client in new[] { _client1, _client2 })
+            foreach (var client in new[] { farm.Client1, farm.Client2 })
             {
-                var warmUp = await SendAsync(client, agent.Token, _one.Proof(agent.Key, "POST", Register, agent.Token).Build());
+                var warmUp = await SendAsync(client, agent.Token, farm.One.Proof(agent.Key, "POST", Register, agent.Token).Build());
                 Assert.Equal((HttpStatusCode.OK, agent.Key.Jkt), warmUp);
             }
         }
 
-        var proofs = Enumerable.Range(0, 40).Select(p => (Agent: p % 2, Proof: _one.Proof(agents[p % 2].Key, "POST", Register, agents[p % 2].Token).Build())).ToArray();
+        var proofs = Enumerable.Range(0, 40).Select(p => (Agent: p % 2, Proof: farm.One.Proof(agents[p % 2].Key, "POST", Register, agents[p % 2].Token).Build())).ToArray();
 
         // Every proof six times, three to each instance, all at once.
         var sends = proofs.SelectMany((proof, p) => Enumerable.Range(0, 6).Select(i =>
-            (Proof: p, proof.Agent, Answer: SendAsync(i % 2 == 0 ? _client1 : _client2, agents[proof.Agent].Token, proof.Proof)))).ToArray();
+            (Proof: p, proof.Agent, Answer: SendAsync(i % 2 == 0 ? farm.Client1 : farm.Client2, agents[proof.Agent].Token, proof.Proof)))).ToArray();
         var answers = await Task.WhenAll(sends.Select(s => s.Answer));
 
         foreach (var group in sends.Select((s, i) => (s.Proof, s.Agent, answers[i].Status, answers[i].Jkt)).GroupBy(s => s.Proof))

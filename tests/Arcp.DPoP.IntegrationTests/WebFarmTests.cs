@@ -9,11 +9,7 @@ public sealed class WebFarmTests : IClassFixture<RedisServer>, IAsyncLifetime
 {
     private const string Register = "/agents/register";
     private readonly RedisServer _redis;
-    private readonly string _issuerKeyFile = FarmFactory.NewKeyFile();
-    private SampleApiFactory _one = null!;
-    private SampleApiFactory _two = null!;
-    private HttpClient _client1 = null!;
-    private HttpClient _client2 = null!;
+    private TwoInstanceFarm _farm = null!;
 
     public WebFarmTests(RedisServer redis)
     {
@@ -22,38 +18,28 @@ public sealed class WebFarmTests : IClassFixture<RedisServer>, IAsyncLifetime
 
     public Task InitializeAsync()
     {
-        _one = FarmFactory.Instance(_redis, _issuerKeyFile);
-        _two = FarmFactory.Instance(_redis, _issuerKeyFile);
-        _client1 = _one.CreateClient();
-        _client2 = _two.CreateClient();
+        _farm = new TwoInstanceFarm(_redis);
         return Task.CompletedTask;
     }
 
-    public async Task DisposeAsync()
-    {
-        _client1.Dispose();
-        _client2.Dispose();
-        await _one.DisposeAsync();
-        await _two.DisposeAsync();
-        Directory.Delete(Path.GetDirectoryName(_issuerKeyFile)!, recursive: true);
-    }
+    public Task DisposeAsync() => _farm.DisposeAsync().AsTask();
 
     [Fact]
     public async Task A_proof_accepted_by_one_instance_is_refused_by_the_other()
     {
         using var key = TestKey.Create();
-        string token = await _one.GetTokenAsync(_client1, key);
-        string proof = _one.Proof(key, "POST", Register, token).Build();
+        string token = await _farm.One.GetTokenAsync(_farm.Client1, key);
+        string proof = _farm.One.Proof(key, "POST", Register, token).Build();
 
-        using var first = await _client1.SendAsync(SampleApiFactory.Request(HttpMethod.Post, Register, token, proof));
+        using var first = await _farm.Client1.SendAsync(SampleApiFactory.Request(HttpMethod.Post, Register, token, proof));
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
 
-        using var replay = await _client2.SendAsync(SampleApiFactory.Request(HttpMethod.Post, Register, token, proof));
+        using var replay = await _farm.Client2.SendAsync(SampleApiFactory.Request(HttpMethod.Post, Register, token, proof));
         var problem = await Problem.AssertAsync(replay, "dpop-invalid", error: "invalid_dpop_proof");
         Assert.Contains("already used", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
 
         // A fresh proof is accepted by the second instance: the token and key are good everywhere.
-        using var fresh = await _client2.SendAsync(SampleApiFactory.Request(HttpMethod.Post, Register, token, _two.Proof(key, "POST", Register, token).Build()));
+        using var fresh = await _farm.Client2.SendAsync(SampleApiFactory.Request(HttpMethod.Post, Register, token, _farm.Two.Proof(key, "POST", Register, token).Build()));
         Assert.Equal(HttpStatusCode.OK, fresh.StatusCode);
     }
 
@@ -61,10 +47,10 @@ public sealed class WebFarmTests : IClassFixture<RedisServer>, IAsyncLifetime
     public async Task Of_64_concurrent_sends_of_one_proof_across_both_instances_exactly_one_succeeds()
     {
         using var key = TestKey.Create();
-        string token = await _one.GetTokenAsync(_client1, key);
-        string proof = _one.Proof(key, "POST", Register, token).Build();
+        string token = await _farm.One.GetTokenAsync(_farm.Client1, key);
+        string proof = _farm.One.Proof(key, "POST", Register, token).Build();
 
-        var statuses = await SampleApiFactory.SendConcurrentlyAsync([_client1, _client2], Register, token, proof);
+        var statuses = await SampleApiFactory.SendConcurrentlyAsync([_farm.Client1, _farm.Client2], Register, token, proof);
         Assert.Equal(64, statuses.Length);
         SampleApiFactory.AssertExactlyOneAccepted(statuses);
     }
@@ -73,10 +59,10 @@ public sealed class WebFarmTests : IClassFixture<RedisServer>, IAsyncLifetime
     public async Task The_redis_entry_covers_the_whole_acceptance_window()
     {
         using var key = TestKey.Create();
-        string token = await _one.GetTokenAsync(_client1, key);
-        var builder = _one.Proof(key, "POST", Register, token);
+        string token = await _farm.One.GetTokenAsync(_farm.Client1, key);
+        var builder = _farm.One.Proof(key, "POST", Register, token);
         string proof = builder.Build();
-        using var response = await _client1.SendAsync(SampleApiFactory.Request(HttpMethod.Post, Register, token, proof));
+        using var response = await _farm.Client1.SendAsync(SampleApiFactory.Request(HttpMethod.Post, Register, token, proof));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
 
         await using var inspector = await ConnectionMultiplexer.ConnectAsync(_redis.Configuration);
@@ -94,8 +80,8 @@ public sealed class WebFarmTests : IClassFixture<RedisServer>, IAsyncLifetime
     [Fact]
     public async Task A_nonce_issued_by_one_instance_is_accepted_by_the_other()
     {
-        await using var one = FarmFactory.Instance(_redis, _issuerKeyFile, requireNonce: true);
-        await using var two = FarmFactory.Instance(_redis, _issuerKeyFile, requireNonce: true);
+        await using var one = _farm.Instance(requireNonce: true);
+        await using var two = _farm.Instance(requireNonce: true);
         using var client1 = one.CreateClient();
         using var client2 = two.CreateClient();
         using var key = TestKey.Create();
