@@ -12,25 +12,19 @@ namespace Arcp.DPoP.IntegrationTests;
 public sealed class RedisBatchAttackTests : IAsyncLifetime
 {
     private readonly RedisServer _redis = new();
-    private readonly string _prefix = "attack:" + Guid.NewGuid().ToString("N") + ":";
-    private readonly ReplayCacheInstances _instances = new();
-    private ConnectionMultiplexer _inspector = null!;
+    private ReplayCacheBench _bench = null!;
 
     public async Task InitializeAsync()
     {
         await _redis.StartAsync();
-        _inspector = await ConnectionMultiplexer.ConnectAsync(_redis.Configuration + ",allowAdmin=true,name=attack-inspector");
+        _bench = await ReplayCacheBench.StartAsync(_redis, "attack");
     }
 
     public async Task DisposeAsync()
     {
-        await _instances.DisposeAsync();
-        await _inspector.DisposeAsync();
+        await _bench.DisposeAsync();
         await _redis.StopAsync();
     }
-
-    private Task<RedisDPoPReplayCache> InstanceAsync(Action<RedisDPoPReplayCacheOptions>? configure = null) =>
-        _instances.StartAsync(_redis.Configuration, _prefix, configure);
 
     private static async Task<(bool? Added, Exception? Failure)> Outcome(ValueTask<bool> add)
     {
@@ -47,13 +41,13 @@ public sealed class RedisBatchAttackTests : IAsyncLifetime
     [Fact]
     public async Task When_Redis_runs_out_of_memory_mid_batch_only_the_adds_Redis_recorded_are_first_uses()
     {
-        var cache = await InstanceAsync();
+        var cache = await _bench.InstanceAsync();
         var expires = DateTimeOffset.UtcNow.AddSeconds(120);
         Assert.True(await cache.TryAddAsync("warm-up", expires));
 
         // The limit a little above what Redis uses now: long keys fill it within the adds sent below, so some
         // commands of a batch are answered OK and the ones after them OOM.
-        var server = _inspector.GetServer(_redis.Configuration);
+        var server = _bench.Inspector.GetServer(_redis.Configuration);
         var info = (await server.InfoAsync("memory")).SelectMany(g => g).ToDictionary(p => p.Key, p => p.Value);
         long used = long.Parse(info["used_memory"], System.Globalization.CultureInfo.InvariantCulture);
         await server.ConfigSetAsync("maxmemory-policy", "noeviction");
@@ -72,7 +66,7 @@ public sealed class RedisBatchAttackTests : IAsyncLifetime
         int added = 0, refused = 0;
         for (int i = 0; i < outcomes.Length; i++)
         {
-            bool exists = await _inspector.GetDatabase().KeyExistsAsync(_prefix + $"oom-{i}-{padding}");
+            bool exists = await _bench.Inspector.GetDatabase().KeyExistsAsync(_bench.Prefix + $"oom-{i}-{padding}");
             Assert.NotEqual(false, outcomes[i].Added); // every key was new: never a replay
             if (outcomes[i].Added == true)
             {
@@ -94,8 +88,8 @@ public sealed class RedisBatchAttackTests : IAsyncLifetime
     [Fact]
     public async Task Of_many_rounds_of_concurrent_adds_on_two_instances_each_key_has_exactly_one_first_use()
     {
-        var one = await InstanceAsync();
-        var two = await InstanceAsync();
+        var one = await _bench.InstanceAsync();
+        var two = await _bench.InstanceAsync();
         var expires = DateTimeOffset.UtcNow.AddSeconds(120);
         for (int round = 0; round < 10; round++)
         {
@@ -126,26 +120,26 @@ public sealed class RedisBatchAttackTests : IAsyncLifetime
     [Fact]
     public async Task When_the_connection_is_killed_under_batches_no_key_is_a_first_use_twice_or_without_Redis()
     {
-        var one = await InstanceAsync();
-        var two = await InstanceAsync();
+        var one = await _bench.InstanceAsync();
+        var two = await _bench.InstanceAsync();
         var expires = DateTimeOffset.UtcNow.AddSeconds(120);
-        var db = _inspector.GetDatabase();
+        var db = _bench.Inspector.GetDatabase();
         for (int k = 0; k < 2000; k += 2)
         {
-            await db.StringSetAsync(_prefix + $"kill-{k}", "1", TimeSpan.FromSeconds(120)); // every other key used already
+            await db.StringSetAsync(_bench.Prefix + $"kill-{k}", "1", TimeSpan.FromSeconds(120)); // every other key used already
         }
 
         var firstUses = new System.Collections.Concurrent.ConcurrentBag<int>();
         using var stop = new CancellationTokenSource();
         var killer = Task.Run(async () =>
         {
-            var server = _inspector.GetServer(_redis.Configuration);
+            var server = _bench.Inspector.GetServer(_redis.Configuration);
             while (!stop.IsCancellationRequested)
             {
                 await Task.Delay(Random.Shared.Next(1, 15));
                 foreach (var client in await server.ClientListAsync())
                 {
-                    if (client.Name != "attack-inspector")
+                    if (client.Name != ReplayCacheBench.InspectorName)
                     {
                         try
                         {
@@ -195,7 +189,7 @@ public sealed class RedisBatchAttackTests : IAsyncLifetime
         foreach (var group in firstUses.GroupBy(k => k))
         {
             Assert.True(group.Count() == 1, $"key {group.Key} had {group.Count()} first uses");
-            Assert.True(await db.KeyExistsAsync(_prefix + $"kill-{group.Key}"));
+            Assert.True(await db.KeyExistsAsync(_bench.Prefix + $"kill-{group.Key}"));
         }
 
         Assert.True(failures > 0 && !firstUses.IsEmpty, $"{attempts} adds, {failures} failed, {firstUses.Count} first uses: the kills did not land mid-way");
@@ -204,13 +198,13 @@ public sealed class RedisBatchAttackTests : IAsyncLifetime
     [Fact]
     public async Task Adds_given_up_at_random_while_Redis_stalls_never_get_another_add_s_answer()
     {
-        var cache = await InstanceAsync(o => o.Timeout = TimeSpan.FromMilliseconds(400));
+        var cache = await _bench.InstanceAsync(o => o.Timeout = TimeSpan.FromMilliseconds(400));
         var expires = DateTimeOffset.UtcNow.AddSeconds(120);
-        var db = _inspector.GetDatabase();
+        var db = _bench.Inspector.GetDatabase();
         const int Used = 3000;
         for (int k = 0; k < Used; k++)
         {
-            await db.StringSetAsync(_prefix + $"used-{k}", "1", TimeSpan.FromSeconds(120));
+            await db.StringSetAsync(_bench.Prefix + $"used-{k}", "1", TimeSpan.FromSeconds(120));
         }
 
         using var stop = new CancellationTokenSource();
@@ -276,7 +270,7 @@ public sealed class RedisBatchAttackTests : IAsyncLifetime
     public async Task A_batch_s_requests_never_go_on_on_the_connection_s_reader_threads()
     {
         using var sockets = new SocketManager("attack-reader", 2, SocketManager.SocketManagerOptions.None);
-        var cache = await InstanceAsync(o =>
+        var cache = await _bench.InstanceAsync(o =>
         {
             o.Configuration = null;
             var configuration = ConfigurationOptions.Parse(_redis.Configuration);

@@ -13,33 +13,32 @@ namespace Arcp.DPoP.IntegrationTests;
 public sealed class RedisReplayBatchTests : IClassFixture<RedisServer>, IAsyncLifetime
 {
     private readonly RedisServer _redis;
-    private readonly string _prefix = "batch:" + Guid.NewGuid().ToString("N") + ":";
-    private readonly ReplayCacheInstances _instances = new();
-    private ConnectionMultiplexer _inspector = null!;
+    private ReplayCacheBench _bench = null!;
 
     public RedisReplayBatchTests(RedisServer redis)
     {
         _redis = redis;
     }
 
-    public async Task InitializeAsync() =>
-        _inspector = await ConnectionMultiplexer.ConnectAsync(_redis.Configuration + ",allowAdmin=true");
+    public async Task InitializeAsync() => _bench = await ReplayCacheBench.StartAsync(_redis, "batch");
 
-    public async Task DisposeAsync()
+    public Task DisposeAsync() => _bench.DisposeAsync().AsTask();
+
+    // A cache on a server of the test's own with the given timeout, its first add answered (connected, nothing cold),
+    // and when the adds' proofs expire.
+    private async Task<(RedisDPoPReplayCache Cache, DateTimeOffset Expires)> WarmCacheAsync(RedisServer redis, TimeSpan timeout)
     {
-        await _instances.DisposeAsync();
-        await _inspector.DisposeAsync();
+        var cache = await _bench.InstanceAsync(o => { o.Configuration = redis.Configuration; o.Timeout = timeout; });
+        var expires = DateTimeOffset.UtcNow.AddSeconds(60);
+        Assert.True(await cache.TryAddAsync("warm-up", expires));
+        return (cache, expires);
     }
-
-    // A cache with a connection of its own, as each instance of a web farm has.
-    private Task<RedisDPoPReplayCache> InstanceAsync(Action<RedisDPoPReplayCacheOptions>? configure = null) =>
-        _instances.StartAsync(_redis.Configuration, _prefix, configure);
 
     [Fact]
     public async Task Of_concurrent_adds_of_each_key_on_two_instances_exactly_one_wins()
     {
-        var one = await InstanceAsync();
-        var two = await InstanceAsync();
+        var one = await _bench.InstanceAsync();
+        var two = await _bench.InstanceAsync();
         var expires = DateTimeOffset.UtcNow.AddSeconds(60);
 
         // 100 keys, each added twice by each instance, all at once: many batches on each connection, with repeats
@@ -65,15 +64,15 @@ public sealed class RedisReplayBatchTests : IClassFixture<RedisServer>, IAsyncLi
     [Fact]
     public async Task Each_add_of_a_batch_lives_as_long_as_its_own_proof()
     {
-        var cache = await InstanceAsync();
+        var cache = await _bench.InstanceAsync();
         var now = DateTimeOffset.UtcNow;
         bool[] added = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => cache.TryAddAsync($"ttl-{i}", now.AddSeconds(20 + i)).AsTask()));
         Assert.All(added, Assert.True);
 
-        var db = _inspector.GetDatabase();
+        var db = _bench.Inspector.GetDatabase();
         for (int i = 0; i < 40; i++)
         {
-            var ttl = await db.KeyTimeToLiveAsync(_prefix + $"ttl-{i}");
+            var ttl = await db.KeyTimeToLiveAsync(_bench.Prefix + $"ttl-{i}");
             Assert.NotNull(ttl);
             Assert.InRange(ttl.Value.TotalSeconds, 20 + i - 3, 20 + i);
         }
@@ -83,9 +82,9 @@ public sealed class RedisReplayBatchTests : IClassFixture<RedisServer>, IAsyncLi
     public async Task Caches_on_one_connection_keep_their_own_database_and_prefix()
     {
         await using var shared = await ConnectionMultiplexer.ConnectAsync(_redis.Configuration);
-        string prefixA = _prefix + "a:", prefixB = _prefix + "b:";
-        var a = await InstanceAsync(o => { o.Configuration = null; o.ConnectionMultiplexerFactory = () => Task.FromResult<IConnectionMultiplexer>(shared); o.Database = 1; o.KeyPrefix = prefixA; });
-        var b = await InstanceAsync(o => { o.Configuration = null; o.ConnectionMultiplexerFactory = () => Task.FromResult<IConnectionMultiplexer>(shared); o.Database = 2; o.KeyPrefix = prefixB; });
+        string prefixA = _bench.Prefix + "a:", prefixB = _bench.Prefix + "b:";
+        var a = await _bench.InstanceAsync(o => { o.Configuration = null; o.ConnectionMultiplexerFactory = () => Task.FromResult<IConnectionMultiplexer>(shared); o.Database = 1; o.KeyPrefix = prefixA; });
+        var b = await _bench.InstanceAsync(o => { o.Configuration = null; o.ConnectionMultiplexerFactory = () => Task.FromResult<IConnectionMultiplexer>(shared); o.Database = 2; o.KeyPrefix = prefixB; });
         var expires = DateTimeOffset.UtcNow.AddSeconds(60);
 
         // The same key names, interleaved: each cache records each name once, in its own database under its own prefix.
@@ -94,18 +93,18 @@ public sealed class RedisReplayBatchTests : IClassFixture<RedisServer>, IAsyncLi
 
         for (int i = 0; i < 60; i++)
         {
-            Assert.True(await _inspector.GetDatabase(1).KeyExistsAsync(prefixA + $"k{i}"));
-            Assert.True(await _inspector.GetDatabase(2).KeyExistsAsync(prefixB + $"k{i}"));
-            Assert.False(await _inspector.GetDatabase(1).KeyExistsAsync(prefixB + $"k{i}"));
-            Assert.False(await _inspector.GetDatabase(2).KeyExistsAsync(prefixA + $"k{i}"));
-            Assert.False(await _inspector.GetDatabase(0).KeyExistsAsync(prefixA + $"k{i}"));
+            Assert.True(await _bench.Inspector.GetDatabase(1).KeyExistsAsync(prefixA + $"k{i}"));
+            Assert.True(await _bench.Inspector.GetDatabase(2).KeyExistsAsync(prefixB + $"k{i}"));
+            Assert.False(await _bench.Inspector.GetDatabase(1).KeyExistsAsync(prefixB + $"k{i}"));
+            Assert.False(await _bench.Inspector.GetDatabase(2).KeyExistsAsync(prefixA + $"k{i}"));
+            Assert.False(await _bench.Inspector.GetDatabase(0).KeyExistsAsync(prefixA + $"k{i}"));
         }
     }
 
     [Fact]
     public async Task In_a_batch_each_add_gets_the_answer_to_its_own_command()
     {
-        var cache = await InstanceAsync();
+        var cache = await _bench.InstanceAsync();
         var expires = DateTimeOffset.UtcNow.AddSeconds(60);
         for (int i = 0; i < 64; i += 3)
         {
@@ -125,7 +124,7 @@ public sealed class RedisReplayBatchTests : IClassFixture<RedisServer>, IAsyncLi
     {
         await RedisServer.RunAsync(async redis =>
         {
-            var cache = await InstanceAsync(o => o.Configuration = redis.Configuration);
+            var cache = await _bench.InstanceAsync(o => o.Configuration = redis.Configuration);
             var expires = DateTimeOffset.UtcNow.AddSeconds(60);
             for (int i = 0; i < 50; i += 2)
             {
@@ -157,9 +156,7 @@ public sealed class RedisReplayBatchTests : IClassFixture<RedisServer>, IAsyncLi
         // sent then, not left in the queue with nothing in flight (it would wait for its timeout: a 503).
         await RedisServer.RunAsync(async redis =>
         {
-            var cache = await InstanceAsync(o => { o.Configuration = redis.Configuration; o.Timeout = TimeSpan.FromSeconds(5); });
-            var expires = DateTimeOffset.UtcNow.AddSeconds(60);
-            Assert.True(await cache.TryAddAsync("warm-up", expires));
+            var (cache, expires) = await WarmCacheAsync(redis, TimeSpan.FromSeconds(5));
             for (int round = 0; round < 3; round++)
             {
                 await redis.PauseAsync();
@@ -181,9 +178,7 @@ public sealed class RedisReplayBatchTests : IClassFixture<RedisServer>, IAsyncLi
     {
         await RedisServer.RunAsync(async redis =>
         {
-            var cache = await InstanceAsync(o => { o.Configuration = redis.Configuration; o.Timeout = TimeSpan.FromSeconds(5); });
-            var expires = DateTimeOffset.UtcNow.AddSeconds(60);
-            Assert.True(await cache.TryAddAsync("before", expires));
+            var (cache, expires) = await WarmCacheAsync(redis, TimeSpan.FromSeconds(5));
 
             // One add in flight to a frozen server and 50 queued behind it, then the server dies (SIGKILL, as a crash or
             // an OOM kill): none may be taken as a first use, none may wait past the failure.
@@ -227,10 +222,10 @@ public sealed class RedisReplayBatchTests : IClassFixture<RedisServer>, IAsyncLi
             // one command at a time, inside batches that hold both kinds.
             await using (var admin = await ConnectionMultiplexer.ConnectAsync(redis.Configuration))
             {
-                await admin.GetDatabase().ExecuteAsync("ACL", "SETUSER", "partial", "on", ">partial-secret", "&*", "+@all", "resetkeys", $"~{_prefix}ok-*");
+                await admin.GetDatabase().ExecuteAsync("ACL", "SETUSER", "partial", "on", ">partial-secret", "&*", "+@all", "resetkeys", $"~{_bench.Prefix}ok-*");
             }
 
-            var cache = await InstanceAsync(o => o.Configuration = redis.Configuration + ",user=partial,password=partial-secret");
+            var cache = await _bench.InstanceAsync(o => o.Configuration = redis.Configuration + ",user=partial,password=partial-secret");
             var expires = DateTimeOffset.UtcNow.AddSeconds(60);
             var adds = Enumerable.Range(0, 48).Select(i => cache.TryAddAsync(i % 2 == 0 ? $"ok-{i}" : $"denied-{i}", expires).AsTask()).ToArray();
             for (int i = 0; i < adds.Length; i++)
@@ -254,10 +249,10 @@ public sealed class RedisReplayBatchTests : IClassFixture<RedisServer>, IAsyncLi
     [Fact]
     public async Task When_Redis_refuses_the_batch_every_add_in_it_fails_and_none_is_recorded()
     {
-        var cache = await InstanceAsync();
+        var cache = await _bench.InstanceAsync();
         var expires = DateTimeOffset.UtcNow.AddSeconds(60);
         Assert.True(await cache.TryAddAsync("warm-up", expires));
-        var server = _inspector.GetServer(_redis.Configuration);
+        var server = _bench.Inspector.GetServer(_redis.Configuration);
         await server.ConfigSetAsync("maxmemory-policy", "noeviction");
         await server.ConfigSetAsync("maxmemory", "1"); // every write refused: OOM
         try
@@ -276,7 +271,7 @@ public sealed class RedisReplayBatchTests : IClassFixture<RedisServer>, IAsyncLi
 
         for (int i = 0; i < 32; i++)
         {
-            Assert.False(await _inspector.GetDatabase().KeyExistsAsync(_prefix + $"refused-{i}"));
+            Assert.False(await _bench.Inspector.GetDatabase().KeyExistsAsync(_bench.Prefix + $"refused-{i}"));
         }
 
         Assert.True(await cache.TryAddAsync("refused-0", expires)); // and Redis's next answers are taken again
@@ -287,7 +282,7 @@ public sealed class RedisReplayBatchTests : IClassFixture<RedisServer>, IAsyncLi
     {
         await using var host = await ReplayStoreHost.StartAsync(_redis);
         await host.AssertRecoversAsync(TimeSpan.FromSeconds(30));
-        var server = _inspector.GetServer(_redis.Configuration);
+        var server = _bench.Inspector.GetServer(_redis.Configuration);
         await server.ConfigSetAsync("maxmemory-policy", "noeviction");
         await server.ConfigSetAsync("maxmemory", "1");
         try
@@ -307,7 +302,7 @@ public sealed class RedisReplayBatchTests : IClassFixture<RedisServer>, IAsyncLi
     {
         await RedisServer.RunAsync(async redis =>
         {
-            var cache = await InstanceAsync(o => o.Configuration = redis.Configuration);
+            var cache = await _bench.InstanceAsync(o => o.Configuration = redis.Configuration);
             var expires = DateTimeOffset.UtcNow.AddSeconds(60);
             Assert.True(await cache.TryAddAsync("warm-up", expires));
             await redis.PauseAsync();
@@ -324,7 +319,7 @@ public sealed class RedisReplayBatchTests : IClassFixture<RedisServer>, IAsyncLi
             Assert.True(await inFlight);
             Assert.True(await cache.TryAddAsync("after", expires)); // the next batch, once the one in flight is answered
             await using var inspector = await ConnectionMultiplexer.ConnectAsync(redis.Configuration);
-            Assert.False(await inspector.GetDatabase().KeyExistsAsync(_prefix + "aborted"));
+            Assert.False(await inspector.GetDatabase().KeyExistsAsync(_bench.Prefix + "aborted"));
             Assert.True(await cache.TryAddAsync("aborted", expires)); // the proof was refused, never recorded
         });
     }
@@ -336,8 +331,8 @@ public sealed class RedisReplayBatchTests : IClassFixture<RedisServer>, IAsyncLi
         // of the key, queued behind it, sent after the stuck batch was abandoned, or on another instance, is a replay.
         await RedisServer.RunAsync(async redis =>
         {
-            var cache = await InstanceAsync(o => { o.Configuration = redis.Configuration; o.Timeout = TimeSpan.FromSeconds(1); });
-            var other = await InstanceAsync(o => o.Configuration = redis.Configuration);
+            var cache = await _bench.InstanceAsync(o => { o.Configuration = redis.Configuration; o.Timeout = TimeSpan.FromSeconds(1); });
+            var other = await _bench.InstanceAsync(o => o.Configuration = redis.Configuration);
             var expires = DateTimeOffset.UtcNow.AddSeconds(60);
             Assert.True(await cache.TryAddAsync("warm-up", expires));
             Assert.True(await other.TryAddAsync("warm-up-other", expires));
@@ -361,7 +356,7 @@ public sealed class RedisReplayBatchTests : IClassFixture<RedisServer>, IAsyncLi
             bool[] later = [await SwallowTimeout(queuedBehind), await onOther];
             Assert.DoesNotContain(true, later);
             await using var inspector = await ConnectionMultiplexer.ConnectAsync(redis.Configuration);
-            Assert.True(await inspector.GetDatabase().KeyExistsAsync(_prefix + "k"));
+            Assert.True(await inspector.GetDatabase().KeyExistsAsync(_bench.Prefix + "k"));
         });
     }
 
@@ -383,9 +378,7 @@ public sealed class RedisReplayBatchTests : IClassFixture<RedisServer>, IAsyncLi
     {
         await RedisServer.RunAsync(async redis =>
         {
-            var cache = await InstanceAsync(o => { o.Configuration = redis.Configuration; o.Timeout = TimeSpan.FromSeconds(3); });
-            var expires = DateTimeOffset.UtcNow.AddSeconds(60);
-            Assert.True(await cache.TryAddAsync("warm-up", expires));
+            var (cache, expires) = await WarmCacheAsync(redis, TimeSpan.FromSeconds(3));
             await redis.PauseAsync();
 
             const int Beyond = 100;
@@ -424,7 +417,7 @@ public sealed class RedisReplayBatchTests : IClassFixture<RedisServer>, IAsyncLi
                 await admin.GetDatabase().ExecuteAsync("ACL", "SETUSER", "replay", "on", ">replay-secret", "~*", "&*", "+@all", "-@scripting");
             }
 
-            var cache = await InstanceAsync(o => o.Configuration = redis.Configuration + ",user=replay,password=replay-secret");
+            var cache = await _bench.InstanceAsync(o => o.Configuration = redis.Configuration + ",user=replay,password=replay-secret");
             var expires = DateTimeOffset.UtcNow.AddSeconds(60);
             Assert.True(await cache.TryAddAsync("first", expires));
             Assert.False(await cache.TryAddAsync("first", expires));

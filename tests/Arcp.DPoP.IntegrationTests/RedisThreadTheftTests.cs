@@ -14,24 +14,19 @@ public sealed class RedisThreadTheftTests : IAsyncLifetime
     internal const string Collection = "StackExchange.Redis feature flags";
 
     private readonly RedisServer _redis = new();
-    private readonly string _prefix = "theft:" + Guid.NewGuid().ToString("N") + ":";
-    private readonly ReplayCacheInstances _instances = new();
-    private ConnectionMultiplexer _inspector = null!;
+    private ReplayCacheBench _bench = null!;
 
     public async Task InitializeAsync()
     {
         await _redis.StartAsync();
-        _inspector = await ConnectionMultiplexer.ConnectAsync(_redis.Configuration);
+        _bench = await ReplayCacheBench.StartAsync(_redis, "theft");
     }
 
     public async Task DisposeAsync()
     {
-        await _instances.DisposeAsync();
-        await _inspector.DisposeAsync();
+        await _bench.DisposeAsync();
         await _redis.StopAsync();
     }
-
-    private Task<RedisDPoPReplayCache> InstanceAsync() => _instances.StartAsync(_redis.Configuration, _prefix);
 
     [Fact]
     public async Task With_completions_moved_off_the_reader_each_add_of_a_batch_still_gets_its_own_answer()
@@ -41,16 +36,16 @@ public sealed class RedisThreadTheftTests : IAsyncLifetime
         ConnectionMultiplexer.SetFeatureFlag("preventthreadtheft", true);
         try
         {
-            var cache = await InstanceAsync();
+            var cache = await _bench.InstanceAsync();
             var expires = DateTimeOffset.UtcNow.AddSeconds(120);
-            var db = _inspector.GetDatabase();
+            var db = _bench.Inspector.GetDatabase();
             // Many rounds: the completions race on the thread pool, and a batch answered at its last reply (only) takes
             // an earlier command's unfinished task for a failure within a few dozen.
             for (int round = 0; round < 150; round++)
             {
                 for (int k = 0; k < 256; k += 2)
                 {
-                    await db.StringSetAsync(_prefix + $"theft-{round}-{k}", "1", TimeSpan.FromSeconds(120)); // every other key used already
+                    await db.StringSetAsync(_bench.Prefix + $"theft-{round}-{k}", "1", TimeSpan.FromSeconds(120)); // every other key used already
                 }
 
                 bool[] added = await Task.WhenAll(Enumerable.Range(0, 256).Select(k => cache.TryAddAsync($"theft-{round}-{k}", expires).AsTask()));
