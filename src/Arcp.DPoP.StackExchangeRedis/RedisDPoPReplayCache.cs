@@ -41,7 +41,8 @@ namespace Arcp.DPoP.StackExchangeRedis;
 /// </remarks>
 public sealed class RedisDPoPReplayCache : IDPoPReplayCache, IAsyncDisposable
 {
-    private static readonly RedisValue Used = "1";
+    /// <summary>The value of every replay key: only its existence and time-to-live matter.</summary>
+    internal static readonly RedisValue Used = "1";
     private static readonly TimeSpan MinimumTimeToLive = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan LongestRetryDelay = TimeSpan.FromSeconds(10);
@@ -110,7 +111,7 @@ public sealed class RedisDPoPReplayCache : IDPoPReplayCache, IAsyncDisposable
             }
 
             var added = pending.Begin(cancellationToken, out long state);
-            if (!connection.Batcher.TryEnqueue(pending, state, key, (long)timeToLive.TotalMilliseconds))
+            if (!connection.Batcher.TryEnqueue(pending, state, key, timeToLive))
             {
                 pending.TryFail(state, Overloaded(), runContinuationAsynchronously: false);
             }

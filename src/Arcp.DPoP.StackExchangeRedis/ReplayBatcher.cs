@@ -41,8 +41,6 @@ internal sealed class ReplayBatcher : IThreadPoolWorkItem
     /// <summary>The most adds waiting for the batch in flight to be answered.</summary>
     internal const int MaxQueued = PendingAddPool.Capacity;
 
-    private static readonly RedisValue Used = "1";
-
     private readonly IDatabase _database;
     private readonly RedisKey _prefix;
     private readonly long _abandonAfterMilliseconds;
@@ -69,7 +67,7 @@ internal sealed class ReplayBatcher : IThreadPoolWorkItem
     /// Queues the add named by <paramref name="add"/> and <paramref name="state"/>, and sends it at once when no batch
     /// is in flight. <see langword="false"/> when <see cref="MaxQueued"/> adds are queued already.
     /// </summary>
-    internal bool TryEnqueue(PendingAdd add, long state, string key, long timeToLiveMilliseconds)
+    internal bool TryEnqueue(PendingAdd add, long state, string key, TimeSpan timeToLive)
     {
         Batch? start;
         lock (_gate)
@@ -79,7 +77,7 @@ internal sealed class ReplayBatcher : IThreadPoolWorkItem
                 return false;
             }
 
-            _queue.Enqueue(new Entry(add, state, key, timeToLiveMilliseconds));
+            _queue.Enqueue(new Entry(add, state, key, timeToLive));
             if (_inFlight is not null || _sendQueued)
             {
                 return true; // goes with the next batch: when the one in flight is answered, or the queued send runs
@@ -143,8 +141,8 @@ internal sealed class ReplayBatcher : IThreadPoolWorkItem
                 {
                     // The prefix's bytes, then the key's: no string made. Written to the connection's pipe at once,
                     // behind the batch's earlier commands.
-                    batch.Answers[i] = _database.StringSetAsync(((RedisKey)entry.Key).Prepend(_prefix), Used,
-                        TimeSpan.FromMilliseconds(entry.TimeToLiveMilliseconds), When.NotExists);
+                    batch.Answers[i] = _database.StringSetAsync(((RedisKey)entry.Key).Prepend(_prefix), RedisDPoPReplayCache.Used,
+                        entry.TimeToLive, When.NotExists);
                 }
                 catch (Exception ex)
                 {
@@ -223,7 +221,7 @@ internal sealed class ReplayBatcher : IThreadPoolWorkItem
         }
     }
 
-    private readonly record struct Entry(PendingAdd Add, long State, string Key, long TimeToLiveMilliseconds);
+    private readonly record struct Entry(PendingAdd Add, long State, string Key, TimeSpan TimeToLive);
 
     private sealed class Batch
     {
