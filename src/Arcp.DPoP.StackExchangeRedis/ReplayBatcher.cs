@@ -65,7 +65,7 @@ internal sealed class ReplayBatcher : IThreadPoolWorkItem
 
     /// <summary>
     /// Queues the add named by <paramref name="add"/> and <paramref name="state"/>, and sends it at once when no batch
-    /// is in flight. <see langword="false"/> when <see cref="MaxQueued"/> adds are queued already.
+    /// is in flight and no send is queued. <see langword="false"/> when <see cref="MaxQueued"/> adds are queued already.
     /// </summary>
     internal bool TryEnqueue(PendingAdd add, long state, string key, TimeSpan timeToLive)
     {
@@ -207,7 +207,8 @@ internal sealed class ReplayBatcher : IThreadPoolWorkItem
         Send(next);
     }
 
-    // The batch after an answered one, now in flight, or null (none queued, or the answered one was abandoned).
+    // The batch after one answered at once by Send (its commands failed before they were sent), now in flight, or null
+    // (none queued, or that one was abandoned meanwhile).
     private Batch? Advance(Batch answered)
     {
         lock (_gate)
