@@ -17,10 +17,19 @@ using Microsoft.IdentityModel.Tokens;
 //       (Issuer:KeyFile) both trust it.
 //   ProofGenerator bearer <issuer pem> <count> <file>
 //       one bearer token (no cnf), repeated on <count> lines.
-//   ProofGenerator dpop <issuer pem> <request url> <count> <file>...
-//       a new agent key and one token bound to it (cnf.jkt); each file gets <count> distinct proofs for POST <url>.
+//   ProofGenerator dpop [--alg <alg>] <issuer pem> <request url> <count> <file>...
+//       a new agent key (ES256 unless --alg names another proof algorithm: EdDSA as ARCP's agents use, RS256, PS256...)
+//       and one token bound to it (cnf.jkt); each file gets <count> distinct proofs for POST <url>. The token is ES256
+//       whatever the proof's algorithm: the issuer is the same as the JwtBearer side's.
 const string Issuer = "https://dev-issuer.arcp-dpop.invalid"; // the sample accepts it as ValidIssuer (run.sh), beside its development issuer
 const string Audience = "arcp-api";
+
+string algorithm = "ES256"; // dpop's proof algorithm: --alg right after the command
+if (args.Length > 2 && args[0] == "dpop" && args[1] == "--alg")
+{
+    algorithm = args[2];
+    args = ["dpop", .. args[3..]];
+}
 
 try
 {
@@ -48,7 +57,7 @@ try
         {
             var target = new Uri(args[2]);
             int count = int.Parse(args[3], CultureInfo.InvariantCulture);
-            using var agent = DPoPKey.Generate("ES256");
+            using var agent = DPoPKey.Generate(algorithm);
             string token = CreateToken(args[1], agent.Thumbprint);
             var factory = new DPoPProofFactory();
             var proofs = new string[count];
@@ -56,14 +65,14 @@ try
             {
                 Parallel.For(0, count, i => proofs[i] = factory.CreateProof(agent, "POST", target, token));
                 await WriteRequestFileAsync(file, "Authorization: DPoP " + token, "DPoP", proofs);
-                Console.WriteLine($"{count} DPoP requests (distinct proofs for POST {target}) in {file}");
+                Console.WriteLine($"{count} DPoP requests (distinct {algorithm} proofs for POST {target}) in {file}");
             }
 
             return 0;
         }
 
         default:
-            Console.Error.WriteLine("usage: ProofGenerator issuer-key <pem> | bearer <issuer pem> <count> <file> | dpop <issuer pem> <url> <count> <file>...");
+            Console.Error.WriteLine("usage: ProofGenerator issuer-key <pem> | bearer <issuer pem> <count> <file> | dpop [--alg <alg>] <issuer pem> <url> <count> <file>...");
             return 2;
     }
 }
