@@ -13,10 +13,13 @@
 # Configurations: DPoP (every token validated) / JwtBearer; DPoP with CacheValidatedTokens / JwtBearer; DPoP with the
 # Redis replay store / DPoP with the in-memory store (both CacheValidatedTokens, where the store is the largest share),
 # against a redis-server of its own; and, when named in E2E_CONFIGS, redis-every-token: the same store comparison with
-# every token validated.
+# every token validated, and bound: the JwtBearer app verifying each request's ES256 proof signature on top
+# (Bound:ProofSignature, benchmarks/e2e/JwtBearerApp/ProofSignatureOnly.cs: the least work any DPoP implementation adds,
+# no other check) / plain JwtBearer, i.e. the highest every-token ratio any DPoP implementation can reach here; then
+# bound-dpop: DPoP (every token validated) / that app, the share of the bound the sample reaches.
 #
 # usage: benchmarks/e2e/run.sh            environment: E2E_DURATION (s, default 8), E2E_ROUNDS (default 5),
-#        E2E_WARMUP (s, default 10), E2E_CONFIGS (default "every-token cached-token redis"; also redis-every-token), E2E_HEADROOM (default 1.5),
+#        E2E_WARMUP (s, default 10), E2E_CONFIGS (default "every-token cached-token redis"; also redis-every-token, bound), E2E_HEADROOM (default 1.5),
 #        E2E_PORT_BASE (default 5310), E2E_PROFILE (1: after the rounds, one perf-sampled window per side and a
 #        "floor=" line for each DPoP/JwtBearer configuration; needs perf), E2E_PROOF_ALG (the agent's proof algorithm,
 #        default ES256; EdDSA is what ARCP's agents sign with; RS256, PS256...: any the client library generates; the
@@ -33,7 +36,7 @@ headroom=${E2E_HEADROOM:-1.5}
 proof_alg=${E2E_PROOF_ALG:-ES256}
 connections=16
 base_port=${E2E_PORT_BASE:-5310} # four loopback ports from here, and redis-server's at base + 1080
-jwt_port=$base_port dpop_port=$((base_port + 1)) dpop_redis_port=$((base_port + 2)) redis_port=$((base_port + 1080))
+jwt_port=$base_port dpop_port=$((base_port + 1)) dpop_redis_port=$((base_port + 2)) bound_port=$((base_port + 3)) redis_port=$((base_port + 1080))
 
 if ! command -v wrk >/dev/null 2>&1; then
   sudo=""; if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then sudo="sudo"; fi
@@ -131,14 +134,15 @@ minmax() { tr ' ' '\n' | grep -v '^$' | sort -g | awk 'NR == 1 { lo = $1 } { hi 
 ready() {
   local spec=$1 lines=$2 tag=$3
   case $spec in
-    dpop:*)
-      local rest=${spec#dpop:}; local port=${rest%%:*} name=${rest#*:}
+    dpop:*|bound:*) # bound: the same proofs, the token sent as Bearer (the JwtBearer app verifying proof signatures)
+      local rest=${spec#*:}; local port=${rest%%:*} name=${rest#*:} bearer=()
+      [[ $spec == bound:* ]] && bearer=(--bearer)
       path="$work/$name-$tag.txt"
-      gen dpop --alg "$proof_alg" "$work/issuer.pem" "http://127.0.0.1:$port/agents/register" "$lines" "$path" ;;
+      gen dpop --alg "$proof_alg" "${bearer[@]}" "$work/issuer.pem" "http://127.0.0.1:$port/agents/register" "$lines" "$path" ;;
     *) path=$spec ;;
   esac
 }
-spent() { case $1 in dpop:*) rm -f "$2" ;; esac; } # spent <spec> <path>: a proof file is never sent twice
+spent() { case $1 in dpop:*|bound:*) rm -f "$2" ;; esac; } # spent <spec> <path>: a proof file is never sent twice
 
 # profile <port> <server pid[+pid]> <requests spec> <label>: one more window (not a round), the app process sampled by
 # perf: sets crypto_us, the part of the app's CPU per request spent in libcrypto and libsodium (the signature
@@ -197,7 +201,7 @@ compare() {
       echo "  WARNING: $a_label measured faster than $b_label, which does less work: suspect the measurement (noise, a side not warmed up)"
     fi
   fi
-  if [ "${E2E_PROFILE:-0}" = 1 ] && [[ $config != redis* ]]; then
+  if [ "${E2E_PROFILE:-0}" = 1 ] && [[ $config != redis* && $config != bound* ]]; then
     # The floor: A's signature work on top of B's other work, i.e. the ratio A would reach if everything but its
     # signature verifications cost exactly what B's does.
     local a_crypto a_app b_crypto b_app
@@ -257,6 +261,22 @@ for config in $configs; do
       compare "$name" "DPoP+Redis" "$dpop_redis_port" "$redis_dpop_pid+$redis_pid" "dpop:$dpop_redis_port:redis" -- \
         "DPoP+in-memory" "$dpop_port" "$memory_pid" "dpop:$dpop_port:memory"
       stop_server "$redis_dpop_pid"; stop_server "$memory_pid"; stop_server "$redis_pid"
+      ;;
+    bound)
+      [ "$proof_alg" = ES256 ] || fail "the bound configuration verifies ES256 proofs only"
+      echo "== bound: JwtBearer verifying each request's proof signature too (no other DPoP check) vs JwtBearer"
+      start_server jwtbearer-bound "$bound_port" "$work/jwt/JwtBearerApp.dll" ASPNETCORE_ENVIRONMENT=Development \
+        Issuer__KeyFile="$work/issuer.pem" AllowedHosts="localhost;127.0.0.1;[::1]" Bound__ProofSignature=true
+      bound_pid=$server_pid
+      compare "$name" "JwtBearer+proof" "$bound_port" "$bound_pid" "bound:$bound_port:bound" -- JwtBearer "$jwt_port" "$jwt_pid" "$work/bearer.txt"
+      # Then the sample (every token validated, as every-token) against that bound: the share of it DPoP reaches.
+      echo
+      echo "== $name-dpop: DPoP (CacheValidatedTokens=false) vs JwtBearer verifying each proof signature"
+      start_server dpop-bound "$dpop_port" "$work/api/Arcp.DPoP.SampleApi.dll" "${sample_env[@]}" \
+        Authentication__Schemes__DPoP__PublicOrigin="http://127.0.0.1:$dpop_port" Authentication__Schemes__DPoP__CacheValidatedTokens=false
+      dpop_pid=$server_pid
+      compare "$name-dpop" DPoP "$dpop_port" "$dpop_pid" "dpop:$dpop_port:dpop" -- "JwtBearer+proof" "$bound_port" "$bound_pid" "bound:$bound_port:bound"
+      stop_server "$dpop_pid"; stop_server "$bound_pid"
       ;;
     *) fail "unknown configuration $config" ;;
   esac

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using JwtBearerApp;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.IdentityModel.Tokens;
 
@@ -27,6 +28,11 @@ builder.Services.AddControllers();
 
 var app = builder.Build();
 app.UseAuthentication();
+if (app.Configuration.GetValue<bool>("Bound:ProofSignature"))
+{
+    app.Use(ProofSignatureOnly.InvokeAsync); // run.sh's "bound": plus one proof signature verification per request
+}
+
 app.UseAuthorization();
 app.MapControllers();
 app.MapGet("/", () => Results.Ok(new { service = "JwtBearer baseline" }));

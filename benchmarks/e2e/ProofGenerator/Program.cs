@@ -17,18 +17,32 @@ using Microsoft.IdentityModel.Tokens;
 //       (Issuer:KeyFile) both trust it.
 //   ProofGenerator bearer <issuer pem> <count> <file>
 //       one bearer token (no cnf), repeated on <count> lines.
-//   ProofGenerator dpop [--alg <alg>] <issuer pem> <request url> <count> <file>...
+//   ProofGenerator dpop [--alg <alg>] [--bearer] <issuer pem> <request url> <count> <file>...
 //       a new agent key (ES256 unless --alg names another proof algorithm: EdDSA as ARCP's agents use, RS256, PS256...)
 //       and one token bound to it (cnf.jkt); each file gets <count> distinct proofs for POST <url>. The token is ES256
-//       whatever the proof's algorithm: the issuer is the same as the JwtBearer side's.
+//       whatever the proof's algorithm: the issuer is the same as the JwtBearer side's. --bearer sends the token as
+//       "Authorization: Bearer", for the JwtBearer app that verifies proof signatures (run.sh's bound configuration).
 const string Issuer = "https://dev-issuer.arcp-dpop.invalid"; // the sample accepts it as ValidIssuer (run.sh), beside its development issuer
 const string Audience = "arcp-api";
 
-string algorithm = "ES256"; // dpop's proof algorithm: --alg right after the command
-if (args.Length > 2 && args[0] == "dpop" && args[1] == "--alg")
+string algorithm = "ES256"; // dpop's options, right after the command: --alg <proof algorithm>, --bearer
+string scheme = "DPoP";
+while (args.Length > 1 && args[0] == "dpop" && args[1].StartsWith("--", StringComparison.Ordinal))
 {
-    algorithm = args[2];
-    args = ["dpop", .. args[3..]];
+    if (args[1] == "--alg" && args.Length > 2)
+    {
+        algorithm = args[2];
+        args = ["dpop", .. args[3..]];
+    }
+    else if (args[1] == "--bearer")
+    {
+        scheme = "Bearer";
+        args = ["dpop", .. args[2..]];
+    }
+    else
+    {
+        break; // not an option: the usage line below
+    }
 }
 
 try
@@ -64,7 +78,7 @@ try
             foreach (string file in args[4..])
             {
                 Parallel.For(0, count, i => proofs[i] = factory.CreateProof(agent, "POST", target, token));
-                await WriteRequestFileAsync(file, "Authorization: DPoP " + token, "DPoP", proofs);
+                await WriteRequestFileAsync(file, $"Authorization: {scheme} {token}", "DPoP", proofs);
                 Console.WriteLine($"{count} DPoP requests (distinct {algorithm} proofs for POST {target}) in {file}");
             }
 
@@ -72,7 +86,7 @@ try
         }
 
         default:
-            Console.Error.WriteLine("usage: ProofGenerator issuer-key <pem> | bearer <issuer pem> <count> <file> | dpop [--alg <alg>] <issuer pem> <url> <count> <file>...");
+            Console.Error.WriteLine("usage: ProofGenerator issuer-key <pem> | bearer <issuer pem> <count> <file> | dpop [--alg <alg>] [--bearer] <issuer pem> <url> <count> <file>...");
             return 2;
     }
 }
