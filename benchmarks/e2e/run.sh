@@ -6,8 +6,8 @@
 #
 # Method (docs/performance.md#end-to-end): wrk -t1 -c16; every request file (one never-used proof per DPoP request,
 # the bearer header per JwtBearer request) is made before the round it serves, never during one; a warm-up per side,
-# not counted; then rounds alternating A B A B ...; a round fails unless every answer was 2xx, no socket error happened and its file was not
-# exhausted. Printed per round: requests/s, the server's CPU per request, wrk's and the whole machine's CPU share;
+# not counted; then rounds of one A and one B, A first in odd rounds and B first in even ones (E2E_ORDER=ab: always A
+# first, as before); a round fails unless every answer was 2xx, no socket error happened and its file was not exhausted. Printed per round: requests/s, the server's CPU per request, wrk's and the whole machine's CPU share;
 # per configuration: medians, min/max, and one line "ratio=<A/B>" (the median of the per-round ratios).
 #
 # Configurations: DPoP (every token validated) / JwtBearer; DPoP with CacheValidatedTokens / JwtBearer; DPoP with the
@@ -34,6 +34,7 @@ warmup=${E2E_WARMUP:-10}
 configs=${E2E_CONFIGS:-every-token cached-token redis}
 headroom=${E2E_HEADROOM:-1.5}
 proof_alg=${E2E_PROOF_ALG:-ES256}
+order_mode=${E2E_ORDER:-abba}
 connections=16
 base_port=${E2E_PORT_BASE:-5310} # four loopback ports from here, and redis-server's at base + 1080
 jwt_port=$base_port dpop_port=$((base_port + 1)) dpop_redis_port=$((base_port + 2)) bound_port=$((base_port + 3)) redis_port=$((base_port + 1080))
@@ -175,16 +176,18 @@ compare() {
   for i in $(seq 1 "$rounds"); do
     # Both files of the pair are made before A runs, so A and B stay adjacent in time.
     ready "$a_spec" "$per_round" "$i"; a_path=$path; ready "$b_spec" "$per_round" "$i"; b_path=$path
-    for side in a b; do
+    # A B in odd rounds, B A in even ones (A B B A A B ...): neither side always runs first, just after the files are made.
+    local order="a b" rb cb; [ $((i % 2)) = 0 ] && [ "$order_mode" = abba ] && order="b a"
+    for side in $order; do
       if [ $side = a ]; then drive "$a_port" "$a_pid" "$a_path" "$duration"; label=$a_label; ra=$rps; ca=$cpu_us; a_rps+=" $rps"; a_cpu+=" $cpu_us"
-      else drive "$b_port" "$b_pid" "$b_path" "$duration"; label=$b_label; b_rps+=" $rps"; b_cpu+=" $cpu_us"
-        ratios+=" $(awk -v a="$ra" -v b="$rps" 'BEGIN { printf "%.3f", a / b }')" # A and B adjacent in time
-        cpu_ratios+=" $(awk -v a="$ca" -v b="$cpu_us" 'BEGIN { printf "%.3f", b / a }')"
+      else drive "$b_port" "$b_pid" "$b_path" "$duration"; label=$b_label; rb=$rps; cb=$cpu_us; b_rps+=" $rps"; b_cpu+=" $cpu_us"
       fi
       local split=""; [ "$multi" = 1 ] && split=" (app $app_us)"
       printf '  round %d %-16s %7.0f req/s  server %4d us CPU/request%s  wrk %3d%% of a core  machine %3d%% busy (others %d%%)\n' \
         "$i" "$label" "$rps" "$cpu_us" "$split" "$wrk_share" "$busy" "$others"
     done
+    ratios+=" $(awk -v a="$ra" -v b="$rb" 'BEGIN { printf "%.3f", a / b }')" # A and B adjacent in time
+    cpu_ratios+=" $(awk -v a="$ca" -v b="$cb" 'BEGIN { printf "%.3f", b / a }')"
     spent "$a_spec" "$a_path"; spent "$b_spec" "$b_path"
   done
   echo "  $a_label: median $(median <<<"$a_rps") req/s ($(minmax <<<"$a_rps")), median $(median <<<"$a_cpu") us CPU/request"
