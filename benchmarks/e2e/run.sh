@@ -7,8 +7,9 @@
 # Method (docs/performance.md#end-to-end): wrk -t1 -c16; every request file (one never-used proof per DPoP request,
 # the bearer header per JwtBearer request) is made before the round it serves, never during one; a warm-up per side,
 # not counted; then rounds of one A and one B, A first in odd rounds and B first in even ones (E2E_ORDER=ab: always A
-# first, as before); a round fails unless every answer was 2xx, no socket error happened and its file was not exhausted. Printed per round: requests/s, the server's CPU per request, wrk's and the whole machine's CPU share;
-# per configuration: medians, min/max, and one line "ratio=<A/B>" (the median of the per-round ratios).
+# first, as before); a round fails unless every answer was 2xx, no socket error happened and its file was not exhausted.
+# Printed per round: requests/s, the server's CPU per request, wrk's and the whole machine's CPU share; per
+# configuration: medians, min/max, and one line "ratio=<A/B>" (the median of the per-round ratios).
 #
 # Configurations: DPoP (every token validated) / JwtBearer; DPoP with CacheValidatedTokens / JwtBearer; DPoP with the
 # Redis replay store / DPoP with the in-memory store (both CacheValidatedTokens, where the store is the largest share),
@@ -24,7 +25,7 @@
 #        "floor=" line for each DPoP/JwtBearer configuration; needs perf), E2E_PROOF_ALG (the agent's proof algorithm,
 #        default ES256; EdDSA is what ARCP's agents sign with; RS256, PS256...: any the client library generates; the
 #        access token stays ES256, from the issuer both sides trust; a configuration's lines are then named
-#        <config>-<alg>)
+#        <config>-<alg>), E2E_ORDER (abba, the default: B first in even rounds; ab: A first in every round)
 # Needs the .NET SDK and wrk (installed with apt-get when missing); the redis configuration needs redis-server.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
